@@ -1,0 +1,18 @@
+import * as ros from '@alicloud/ros-cdk-core';
+import { StackConfig } from './config';
+import { MiniAppStack } from './miniapp-stack';
+
+export const STACK_ID = 'MiniAppStack';
+
+/**
+ * Adds the stack to an app. `readConfig` turns the app's context into a checked StackConfig.
+ * A fixed synthesizer qualifier keeps the asset manifest identical run to run.
+ */
+export function buildApp(app: ros.App, readConfig: (ctx: (key: string) => unknown) => StackConfig): ros.App {
+  const config = readConfig((key) => app.node.tryGetContext(key));
+  new MiniAppStack(app, STACK_ID, {
+    config,
+    synthesizer: new ros.DefaultStackSynthesizer({ qualifier: 'miniapp' }),
+  });
+  return app;
+}

@@ -1,0 +1,49 @@
+/**
+ * Synth-time settings, read from CDK context (`-c key=value` or cdk.json) and checked before
+ * anything is built, so a typo fails synth with a message that says what to fix.
+ */
+export interface StackConfig {
+  /** Default of the AppId parameter; deployers can still override it with --parameters. */
+  readonly appId?: string;
+  /** Environment name; becomes part of every account-wide resource name. */
+  readonly stage?: string;
+  /** Prefix of the account-wide names (FC service, RAM roles and policies). */
+  readonly namePrefix: string;
+}
+
+export const APP_ID_PATTERN = '^20\\d{14}$';
+const STAGE_PATTERN = /^[a-z][a-z0-9]{0,9}$/;
+/** Context keys that would put a secret into cdk.out; the key is a NoEcho deploy-time parameter only. */
+const FORBIDDEN_KEYS = ['privateKey', 'PrivateKey', 'private-key', 'appPrivateKey'];
+
+export class ConfigError extends Error {}
+
+export function readConfig(context: (key: string) => unknown): StackConfig {
+  for (const key of FORBIDDEN_KEYS) {
+    if (context(key) !== undefined) {
+      throw new ConfigError(
+        `Context "${key}" is refused: the app private key must never be written to cdk.out. ` +
+          'Pass it at deploy time instead: ros-cdk deploy --parameters PrivateKey=...',
+      );
+    }
+  }
+  const appId = optionalString(context('appId'), 'appId');
+  if (appId !== undefined && !new RegExp(APP_ID_PATTERN).test(appId)) {
+    throw new ConfigError(`Context "appId" is "${appId}": an Alipay APPID is 16 digits starting with 20, e.g. -c appId=2021001234567890.`);
+  }
+  const stage = optionalString(context('stage'), 'stage');
+  if (stage !== undefined && !STAGE_PATTERN.test(stage)) {
+    throw new ConfigError(
+      `Context "stage" is "${stage}": use 1-10 lower-case letters or digits starting with a letter (e.g. -c stage=prod); it becomes part of RAM and FC names.`,
+    );
+  }
+  return { appId, stage, namePrefix: stage ? `miniapp-${stage}` : 'miniapp' };
+}
+
+function optionalString(value: unknown, key: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new ConfigError(`Context "${key}" must be a string, got ${JSON.stringify(value)}.`);
+  }
+  return String(value);
+}

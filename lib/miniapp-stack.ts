@@ -1,0 +1,89 @@
+import * as ros from '@alicloud/ros-cdk-core';
+import { StackConfig } from './config';
+import { Data, OBJECTS_TABLE, SESSIONS_TABLE, SESSION_TTL_SECONDS } from './data';
+import { DB_FUNCTION, Functions, functionArn } from './functions';
+import { Identity } from './identity';
+import { Logs } from './logs';
+import { StackParameters } from './parameters';
+
+/** Seconds a warm db instance may trust a cached session; logout takes effect within this bound. */
+export const SESSION_CACHE_SECONDS = 10;
+/** Lifetime of the client's STS credentials (the STS minimum). */
+export const CLIENT_CREDENTIALS_SECONDS = 900;
+
+export interface MiniAppStackProps extends ros.StackProps {
+  readonly config: StackConfig;
+}
+
+/** The whole mini-program backend. Its Outputs are the client's configuration. */
+export class MiniAppStack extends ros.Stack {
+  constructor(scope: ros.Construct, id: string, props: MiniAppStackProps) {
+    super(scope, id, props);
+    new ros.RosInfo(this, ros.RosInfo.description, 'Alipay mini-program backend: login with Alipay, per-user data in Tablestore.');
+    const { namePrefix } = props.config;
+    const serviceName = namePrefix;
+    const dbFunctionArn = functionArn(serviceName, DB_FUNCTION);
+
+    const params = new StackParameters(this, 'Parameters', props.config);
+    const data = new Data(this, 'Data', { instanceName: params.dbInstanceName.valueAsString });
+    const logs = new Logs(this, 'Logs', { projectName: params.logProjectName.valueAsString });
+    const sessions = data.tableArn(SESSIONS_TABLE);
+    const objects = data.tableArn(OBJECTS_TABLE);
+    const identity = new Identity(this, 'Identity', {
+      namePrefix,
+      serviceGrants: [
+        { actions: ['ots:GetRow', 'ots:PutRow', 'ots:DeleteRow'], resources: [sessions] },
+        { actions: ['ots:GetRow', 'ots:PutRow', 'ots:DeleteRow', 'ots:GetRange'], resources: [objects] },
+        { actions: ['log:PostLogStoreLogs'], resources: [logs.logstoreArn()] },
+      ],
+      clientInvokableFunctionArn: dbFunctionArn,
+    });
+
+    const tables = {
+      OTS_ENDPOINT: data.instance.attrPublicEndpoint as string,
+      OTS_INSTANCE: data.instance.attrInstanceName as string,
+      SESSIONS_TABLE,
+      OBJECTS_TABLE,
+    };
+    const functions = new Functions(this, 'Functions', {
+      serviceName,
+      serviceRoleArn: identity.serviceRole.attrArn as string,
+      logProject: logs.project.attrName as string,
+      logstore: logs.logstore.attrLogstoreName as string,
+      sessionEnvironment: {
+        ...tables,
+        APP_ID: params.appId.valueAsString,
+        ALIPAY_PRIVATE_KEY: params.privateKey.valueAsString,
+        ALIPAY_PUBLIC_KEY: params.alipayPublicKey.valueAsString,
+        ALIPAY_GATEWAY: 'https://openapi.alipay.com/gateway.do',
+        STS_ENDPOINT: ros.Fn.sub('https://sts.${ALIYUN::Region}.aliyuncs.com'),
+        CLIENT_ROLE_ARN: identity.clientRoleArn,
+        DB_FUNCTION_ARN: dbFunctionArn,
+        SESSION_TTL_SECONDS: String(SESSION_TTL_SECONDS),
+        CLIENT_CREDENTIALS_SECONDS: String(CLIENT_CREDENTIALS_SECONDS),
+      },
+      dbEnvironment: { ...tables, SESSION_CACHE_SECONDS: String(SESSION_CACHE_SECONDS) },
+    });
+    // FC checks the role and the logstore when it creates the service.
+    functions.service.addDependency(identity.serviceRole);
+    functions.service.addDependency(logs.logstore);
+    // The functions need their tables from their first request.
+    for (const fn of [functions.session, functions.db]) {
+      fn.addDependency(data.sessions);
+      fn.addDependency(data.objects);
+    }
+
+    const outputs: Record<string, [unknown, string]> = {
+      AccountId: [ros.RosPseudo.accountId, 'Alibaba Cloud account id (the FC client needs it)'],
+      Region: [ros.RosPseudo.region, 'Region of the functions'],
+      ServiceName: [functions.service.attrServiceName, 'FC service name'],
+      SessionFunctionName: [functions.session.attrFunctionName, 'Login function (HTTP)'],
+      DBFunctionName: [functions.db.attrFunctionName, 'Data function (invoke with the STS credentials)'],
+      SessionUrl: [functions.httpTrigger.attrUrlInternet, 'POST {"authCode"} here to log in'],
+      ClientRoleArn: [identity.clientRole.attrArn, 'Role whose STS credentials clients receive'],
+    };
+    for (const [name, [value, description]] of Object.entries(outputs)) {
+      new ros.RosOutput(this, name, { value, description });
+    }
+  }
+}
