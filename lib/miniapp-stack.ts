@@ -33,7 +33,7 @@ export class MiniAppStack extends ros.Stack {
       namePrefix,
       serviceGrants: [
         { actions: ['ots:GetRow', 'ots:PutRow', 'ots:DeleteRow'], resources: [sessions] },
-        { actions: ['ots:GetRow', 'ots:PutRow', 'ots:DeleteRow', 'ots:GetRange'], resources: [objects] },
+        { actions: ['ots:GetRow', 'ots:PutRow', 'ots:UpdateRow', 'ots:DeleteRow', 'ots:GetRange'], resources: [objects] },
         { actions: ['log:PostLogStoreLogs'], resources: [logs.logstoreArn()] },
       ],
       clientInvokableFunctionArn: dbFunctionArn,

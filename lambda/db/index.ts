@@ -1,1 +1,62 @@
-export const handler = async () => ({ error: { code: 'NotImplemented', message: 'db is not implemented yet' } });
+import { AppError, ErrorBody, toErrorBody } from '../shared/errors';
+import { deadlineOf, type FcContext } from '../shared/fc';
+import { describeCause, fingerprint, writeRequestLog } from '../shared/log';
+import { OtsSession, otsClient } from '../shared/ots';
+import { type Session, SessionStore } from '../shared/sessions';
+import { loadDbConfig } from './config';
+import { ObjectStore } from './objects';
+import { type DbRequest, parseDbRequest } from './request';
+import { SessionCache } from './session-cache';
+
+const config = loadDbConfig();
+const sessionCache = new SessionCache(config.sessionCacheSeconds * 1000);
+
+/**
+ * FC 2.0 event handler. The answer is `{"data": ...}` (plus `"cursor"` for list) or
+ * `{"error": {"code", "message"}}`; the original client reads `res.data.data`.
+ */
+export async function handler(event: Buffer | string, context: FcContext): Promise<unknown> {
+  const startedAt = Date.now();
+  const ots = new OtsSession(otsClient(context.credentials, config.ots.endpoint, config.ots.instance), deadlineOf(context, startedAt));
+  const log = { requestId: context.requestId, function: context.function.name, op: 'unknown' };
+  let session: string | undefined;
+  try {
+    const request = parseDbRequest(event);
+    log.op = request.op;
+    session = fingerprint(request.sid);
+    const { uid } = await liveSession(ots, request.sid, startedAt);
+    const answer = await run(new ObjectStore(ots, config.ots.objectsTable, uid, request.collection), request);
+    writeRequestLog({ ...log, outcome: 'ok', ms: Date.now() - startedAt, session, ots: ots.roundTrips });
+    return answer;
+  } catch (e) {
+    const { body } = toErrorBody(e);
+    writeRequestLog({ ...log, outcome: 'error', ms: Date.now() - startedAt, code: body.error.code, session, ots: ots.roundTrips, cause: describeCause(e) });
+    return body satisfies ErrorBody;
+  }
+}
+
+/** The user id comes from the session row alone; nothing in the event can name a user. */
+async function liveSession(ots: OtsSession, sid: string, now: number): Promise<Session> {
+  const cached = sessionCache.get(sid, now);
+  if (cached) return cached;
+  const found = await new SessionStore(ots, config.ots.sessionsTable).read(sid, now);
+  if (!found) throw new AppError('SessionInvalid', 'The session is unknown, expired or logged out; log in again.');
+  sessionCache.set(sid, found, now);
+  return found;
+}
+
+async function run(store: ObjectStore, r: DbRequest): Promise<unknown> {
+  switch (r.op) {
+    case 'get':
+      return { data: await store.get(r.id) };
+    case 'list':
+      return store.list(r.limit, r.cursor);
+    case 'put':
+      return { data: await store.put(r.id, r.fields, r.ifVersion) };
+    case 'update':
+      return { data: await store.update(r.id, r.fields, r.ifVersion) };
+    case 'remove':
+      await store.remove(r.id, r.ifVersion);
+      return { data: null };
+  }
+}

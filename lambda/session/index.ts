@@ -1,1 +1,75 @@
-export const handler = async () => ({ error: { code: 'NotImplemented', message: 'session is not implemented yet' } });
+import { AppError, toErrorBody } from '../shared/errors';
+import { deadlineOf, type FcContext } from '../shared/fc';
+import { describeCause, fingerprint, writeRequestLog } from '../shared/log';
+import { OtsSession, otsClient } from '../shared/ots';
+import { SessionStore, newSessionId } from '../shared/sessions';
+import { exchangeAuthCode } from './alipay';
+import { HttpRequest, HttpResponse, readBody, sendJson } from './http';
+import { type SessionRequest, parseSessionRequest } from './request';
+import { assumeClientRole } from './sts';
+import { loadSessionConfig } from './config';
+
+const config = loadSessionConfig();
+
+/** FC 2.0 HTTP trigger: POST {"authCode"} | {"action": "refresh"|"logout", "sessionId"}. */
+export async function handler(req: HttpRequest, resp: HttpResponse, context: FcContext): Promise<void> {
+  const startedAt = Date.now();
+  const deadline = deadlineOf(context, startedAt);
+  const ots = new OtsSession(otsClient(context.credentials, config.ots.endpoint, config.ots.instance), deadline);
+  const log = { requestId: context.requestId, function: context.function.name, op: 'unknown' };
+  let session: string | undefined;
+  try {
+    if (req.method.toUpperCase() !== 'POST') {
+      resp.setHeader('allow', 'POST');
+      throw new AppError('MethodNotAllowed', 'Use POST.');
+    }
+    const request = parseSessionRequest(await readBody(req), header(req, 'content-type'));
+    log.op = request.action;
+    session = request.action === 'login' ? undefined : fingerprint(request.sessionId);
+    const answer = await run(request, new SessionStore(ots, config.ots.sessionsTable), context, deadline);
+    if (request.action === 'login') session = fingerprint((answer as { sessionId: string }).sessionId);
+    sendJson(resp, 200, answer);
+    writeRequestLog({ ...log, outcome: 'ok', ms: Date.now() - startedAt, status: 200, session, ots: ots.roundTrips });
+  } catch (e) {
+    const { status, body } = toErrorBody(e);
+    sendJson(resp, status, body);
+    writeRequestLog({
+      ...log,
+      outcome: 'error',
+      ms: Date.now() - startedAt,
+      status,
+      code: body.error.code,
+      session,
+      ots: ots.roundTrips,
+      cause: describeCause(e),
+    });
+  }
+}
+
+async function run(request: SessionRequest, store: SessionStore, context: FcContext, deadline: number): Promise<unknown> {
+  switch (request.action) {
+    case 'login': {
+      const uid = await exchangeAuthCode(config.alipay, request.authCode);
+      // Credentials first, row second: if either step fails no usable session exists, since
+      // credentials are worthless without a session row and no row is written without them.
+      const sts = await assumeClientRole(config.sts, context.credentials, uid, deadline);
+      const sessionId = newSessionId();
+      const { expiresAt } = await store.create(sessionId, uid, Date.now(), config.sessionTtlSeconds);
+      return { sessionId, expiresAt: new Date(expiresAt).toISOString(), sts };
+    }
+    case 'refresh': {
+      const live = await store.read(request.sessionId, Date.now());
+      if (!live) throw new AppError('SessionInvalid', 'The session is unknown, expired or logged out; log in again.');
+      const sts = await assumeClientRole(config.sts, context.credentials, live.uid, deadline);
+      return { sessionId: request.sessionId, expiresAt: new Date(live.expiresAt).toISOString(), sts };
+    }
+    case 'logout':
+      await store.delete(request.sessionId);
+      return { ok: true };
+  }
+}
+
+function header(req: HttpRequest, name: string): string | undefined {
+  const v = req.headers[name] ?? req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}

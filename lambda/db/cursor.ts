@@ -1,0 +1,20 @@
+import { badRequest } from '../shared/errors';
+
+/**
+ * A list cursor is the next id to read, wrapped so clients treat it as opaque. It needs no
+ * signature: whatever a client puts in it, the range stays inside its own user and collection.
+ */
+export const encodeCursor = (collection: string, nextId: string): string => Buffer.from(JSON.stringify([collection, nextId])).toString('base64url');
+
+export function decodeCursor(cursor: string, collection: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || parsed[0] !== collection || typeof parsed[1] !== 'string') {
+    throw badRequest('"cursor" is not a cursor of this list; pass back the cursor the previous list returned.');
+  }
+  return parsed[1];
+}

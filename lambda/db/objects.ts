@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../shared/errors';
+import { OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber } from '../shared/ots';
+import { decodeCursor, encodeCursor } from './cursor';
+import type { Fields } from './request';
+
+/** An object as clients see it: their fields plus the ones the server keeps. */
+export interface StoredObject {
+  id: string;
+  uid: string;
+  [field: string]: unknown;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+interface Row {
+  fields: Fields;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  writeId: string;
+}
+
+/** Attempts of a read-modify-write that loses races to other writers before it answers Conflict. */
+const MAX_RACES = 3;
+
+const conflict = () => new AppError('Conflict', 'The object changed since the given version; read it again and retry.');
+const { EXPECT_EXIST, EXPECT_NOT_EXIST, IGNORE } = TableStore.RowExistenceExpectation;
+const versionIs = (v: number) =>
+  new TableStore.Condition(EXPECT_EXIST, new TableStore.SingleColumnCondition('version', int64(v), TableStore.ComparatorType.EQUAL, false));
+
+/**
+ * One user's objects in one collection. Rows are (uid, collection, id) → doc (the fields as JSON),
+ * version, createdAt, updatedAt, writeId. Every write carries a fresh writeId, so when a retried
+ * write's condition fails because the first attempt landed, the row itself says it was ours.
+ */
+export class ObjectStore {
+  constructor(
+    private readonly ots: OtsSession,
+    private readonly table: string,
+    private readonly uid: string,
+    private readonly collection: string,
+  ) {}
+
+  async get(id: string): Promise<StoredObject | null> {
+    const row = await this.read(id);
+    return row ? this.present(id, row) : null;
+  }
+
+  /** Ascending by id; `cursor` continues where the previous page stopped. */
+  async list(limit: number, cursor?: string): Promise<{ data: StoredObject[]; cursor: string | null }> {
+    const start = cursor === undefined ? TableStore.INF_MIN : decodeCursor(cursor, this.collection);
+    const { rows, nextStartPrimaryKey } = await this.ots.call((c) =>
+      c.getRange({
+        tableName: this.table,
+        direction: TableStore.Direction.FORWARD,
+        inclusiveStartPrimaryKey: [{ uid: this.uid }, { collection: this.collection }, { id: start }],
+        exclusiveEndPrimaryKey: [{ uid: this.uid }, { collection: this.collection }, { id: TableStore.INF_MAX }],
+        limit,
+        maxVersions: 1,
+      }),
+    );
+    const data = rows.flatMap((r) => {
+      const row = parseRow(columnsOf(r));
+      const id = r.primaryKey.find((k) => k.name === 'id')?.value;
+      return row && typeof id === 'string' ? [this.present(id, row)] : [];
+    });
+    const next = nextStartPrimaryKey?.find((k) => k.name === 'id')?.value;
+    return { data, cursor: typeof next === 'string' ? encodeCursor(this.collection, next) : null };
+  }
+
+  /**
+   * Replaces the object's fields. `ifVersion` 0: only if it doesn't exist; n: only if it is at
+   * version n. Without it the last writer wins, but createdAt and version stay right.
+   */
+  async put(id: string, fields: Fields, ifVersion?: number): Promise<StoredObject> {
+    const writeId = newWriteId();
+    if (ifVersion === undefined || ifVersion === 0) {
+      const created = await this.tryCreate(id, fields, writeId);
+      if (created) return created;
+      if (ifVersion === 0) throw conflict();
+    }
+    for (let race = 0; race < MAX_RACES; race++) {
+      const current = await this.read(id);
+      if (!current) {
+        if (ifVersion !== undefined) throw conflict();
+        const created = await this.tryCreate(id, fields, writeId);
+        if (created) return created;
+        continue;
+      }
+      if (current.writeId === writeId) return this.present(id, current);
+      if (ifVersion !== undefined && current.version !== ifVersion) throw conflict();
+      const written = await this.tryReplace(id, current, fields, writeId);
+      if (written) return written;
+      if (ifVersion !== undefined) throw conflict();
+    }
+    throw conflict();
+  }
+
+  /** Changes only the given fields; the others keep their values. */
+  async update(id: string, changes: Fields, ifVersion?: number): Promise<StoredObject> {
+    const writeId = newWriteId();
+    for (let race = 0; race < MAX_RACES; race++) {
+      const current = await this.read(id);
+      if (!current) throw new AppError('NotFound', 'No object has this id; create it with put.');
+      if (current.writeId === writeId) return this.present(id, current);
+      if (ifVersion !== undefined && current.version !== ifVersion) throw conflict();
+      const written = await this.tryReplace(id, current, { ...current.fields, ...changes }, writeId);
+      if (written) return written;
+      if (ifVersion !== undefined) throw conflict();
+    }
+    throw conflict();
+  }
+
+  /** Removing a missing object is not an error (so a retried remove answers the same). */
+  async remove(id: string, ifVersion?: number): Promise<void> {
+    try {
+      await this.ots.call((c) =>
+        c.deleteRow({
+          tableName: this.table,
+          primaryKey: this.key(id),
+          condition: ifVersion === undefined ? new TableStore.Condition(IGNORE, null) : versionIs(ifVersion),
+        }),
+      );
+    } catch (e) {
+      if (isConditionFailed(e)) throw conflict();
+      throw e;
+    }
+  }
+
+  private key(id: string) {
+    return [{ uid: this.uid }, { collection: this.collection }, { id }];
+  }
+
+  private async read(id: string): Promise<Row | undefined> {
+    const { row } = await this.ots.call((c) => c.getRow({ tableName: this.table, primaryKey: this.key(id), maxVersions: 1 }));
+    return parseRow(columnsOf(row));
+  }
+
+  /** PutRow only if absent; undefined when the row exists (and isn't our own write, landed by an earlier attempt). */
+  private async tryCreate(id: string, fields: Fields, writeId: string): Promise<StoredObject | undefined> {
+    const now = Date.now();
+    const row: Row = { fields, version: 1, createdAt: now, updatedAt: now, writeId };
+    try {
+      await this.ots.call((c) =>
+        c.putRow({
+          tableName: this.table,
+          primaryKey: this.key(id),
+          condition: new TableStore.Condition(EXPECT_NOT_EXIST, null),
+          attributeColumns: columnsFor(row),
+        }),
+      );
+      return this.present(id, row);
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+      const now = await this.read(id);
+      return now?.writeId === writeId ? this.present(id, now) : undefined;
+    }
+  }
+
+  /** Writes the next version if the row is still at `current.version`; undefined if someone else wrote first. */
+  private async tryReplace(id: string, current: Row, fields: Fields, writeId: string): Promise<StoredObject | undefined> {
+    const next: Row = { fields, version: current.version + 1, createdAt: current.createdAt, updatedAt: Date.now(), writeId };
+    try {
+      await this.ots.call((c) =>
+        c.updateRow({
+          tableName: this.table,
+          primaryKey: this.key(id),
+          condition: versionIs(current.version),
+          updateOfAttributeColumns: [{ PUT: columnsFor(next).filter((col) => !('createdAt' in col)) }],
+        }),
+      );
+      return this.present(id, next);
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+      // Either another writer won, or our earlier attempt landed and only its answer was lost.
+      const now = await this.read(id);
+      return now?.writeId === writeId ? this.present(id, now) : undefined;
+    }
+  }
+
+  private present(id: string, row: Row): StoredObject {
+    return {
+      ...row.fields,
+      id,
+      uid: this.uid,
+      createdAt: new Date(row.createdAt).toISOString(),
+      updatedAt: new Date(row.updatedAt).toISOString(),
+      version: row.version,
+    };
+  }
+}
+
+const newWriteId = (): string => randomBytes(12).toString('base64url');
+
+function columnsFor(row: Row): Record<string, unknown>[] {
+  return [
+    { doc: JSON.stringify(row.fields) },
+    { version: int64(row.version) },
+    { createdAt: int64(row.createdAt) },
+    { updatedAt: int64(row.updatedAt) },
+    { writeId: row.writeId },
+  ];
+}
+
+function parseRow(cols: Record<string, unknown> | undefined): Row | undefined {
+  if (!cols || typeof cols.doc !== 'string') return undefined;
+  return {
+    fields: JSON.parse(cols.doc) as Fields,
+    version: toNumber(cols.version),
+    createdAt: toNumber(cols.createdAt),
+    updatedAt: toNumber(cols.updatedAt),
+    writeId: typeof cols.writeId === 'string' ? cols.writeId : '',
+  };
+}

@@ -1,0 +1,45 @@
+import { AppError, badRequest } from '../shared/errors';
+
+export type SessionRequest =
+  | { action: 'login'; authCode: string }
+  | { action: 'refresh'; sessionId: string }
+  | { action: 'logout'; sessionId: string };
+
+const AUTH_CODE = /^[\x21-\x7e]{1,128}$/;
+const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * `{"authCode"}` logs in (the original protocol); `{"action": "refresh"|"logout", "sessionId"}`
+ * are additions. JSON is the protocol; a form-encoded body (my.request's default content type)
+ * is read too, so a client that forgot the header still works.
+ */
+export function parseSessionRequest(body: Buffer, contentType: string | undefined): SessionRequest {
+  const text = body.toString('utf8');
+  let input: unknown;
+  if (/application\/x-www-form-urlencoded/i.test(contentType ?? '') && !text.trimStart().startsWith('{')) {
+    input = Object.fromEntries(new URLSearchParams(text));
+  } else {
+    try {
+      input = JSON.parse(text);
+    } catch {
+      throw badRequest('The body must be JSON, e.g. {"authCode": "..."}.');
+    }
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badRequest('The body must be a JSON object.');
+  const { action = 'login', authCode, sessionId } = input as Record<string, unknown>;
+  switch (action) {
+    case 'login':
+      if (typeof authCode !== 'string' || !AUTH_CODE.test(authCode)) {
+        throw badRequest('"authCode" must be the string my.getAuthCode returned.');
+      }
+      return { action, authCode };
+    case 'refresh':
+    case 'logout':
+      if (typeof sessionId !== 'string' || !SESSION_ID.test(sessionId)) {
+        throw badRequest('"sessionId" must be the string the login returned.');
+      }
+      return { action, sessionId };
+    default:
+      throw new AppError('BadRequest', '"action" must be "login", "refresh" or "logout".');
+  }
+}

@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { alipayErrors, type AlipayErrorValue } from './errors';
+import { AuthGrants, USER_ID_PATTERN } from './grants';
+import { readBody, send, sendJson } from './http';
+import { oauthToken, type MethodResult } from './oauth';
+import { checkRequest } from './request';
+import { answerBody, rsa2Sign } from './signing';
+
+export interface AlipayFault {
+  kind: 'http5xx' | 'timeout' | 'badSignature';
+}
+
+export interface AlipayGatewayOptions {
+  appId: string;
+  /** Verifies each request's RSA2 signature. */
+  appPublicKeyPem: string;
+  /** Signs answers; its public half is the stack's AlipayPublicKey. */
+  gatewayPrivateKeyPem: string;
+  now?: () => number;
+  /** Auth code lifetime, default 5 minutes. */
+  codeTtlMs?: number;
+  fault?: (method: string) => AlipayFault | undefined;
+  /** One call per request; never carries codes or tokens. */
+  log?: (line: Record<string, unknown>) => void;
+}
+
+type Method = (params: Record<string, string>, grants: AuthGrants) => MethodResult;
+
+const METHODS: Record<string, Method> = {
+  'alipay.system.oauth.token': oauthToken,
+};
+
+/** What a 5xx from Alipay's front door looks like: an HTML page, not JSON. */
+const BAD_GATEWAY_HTML = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>Tengine</center></body></html>';
+
+/**
+ * Local stand-in for the Alipay OpenAPI v2 gateway (`gateway.do`), enough for the login flow:
+ * it verifies requests as Alipay does and signs answers with the "Alipay" key, so the real
+ * alipay-sdk can run against it with `validateSign: true`.
+ */
+export class AlipayGatewayEmulator {
+  private server?: Server;
+  private base?: string;
+  private readonly grants: AuthGrants;
+  private readonly now: () => number;
+  /** Requests held open by a `timeout` fault; destroyed on close so nothing outlives the emulator. */
+  private readonly held = new Set<ServerResponse>();
+
+  constructor(private readonly opts: AlipayGatewayOptions) {
+    this.now = opts.now ?? Date.now;
+    this.grants = new AuthGrants(this.now, opts.codeTtlMs ?? 5 * 60_000);
+  }
+
+  listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    const server = createServer((req, res) => {
+      this.route(req, res).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.destroy();
+      });
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        const { port: bound } = server.address() as AddressInfo;
+        this.base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
+        resolve(this.base);
+      });
+    });
+  }
+
+  get gatewayUrl(): string {
+    return `${this.baseUrl()}/gateway.do`;
+  }
+
+  get authCodeUrl(): string {
+    return `${this.baseUrl()}/dev/auth-code`;
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.held) res.destroy();
+    this.held.clear();
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    // alipay-sdk (undici) keeps connections alive; without this close() would wait for them.
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private baseUrl(): string {
+    if (!this.base) throw new Error('AlipayGatewayEmulator: call listen() first');
+    return this.base;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname === '/gateway.do' && (req.method === 'POST' || req.method === 'GET')) return this.gateway(req, res, url);
+    if (url.pathname === '/dev/auth-code' && req.method === 'POST') return this.authCode(req, res);
+    sendJson(res, 404, { error: 'not found' });
+  }
+
+  private log(method: string, outcome: string, started: number): void {
+    this.opts.log?.({ service: 'alipay', method, outcome, ms: Math.round(performance.now() - started) });
+  }
+
+  /** `POST /dev/auth-code {"userId":"2088..."}` → `{"authCode":"..."}`: the local `my.getAuthCode`. */
+  private async authCode(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const body = await readBody(req);
+    let userId: unknown;
+    try {
+      userId = (JSON.parse(body ?? '') as { userId?: unknown }).userId;
+    } catch {
+      userId = undefined;
+    }
+    if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) {
+      sendJson(res, 400, { error: 'body must be JSON {"userId": "2088" + 12 digits}' });
+      return this.log('dev.auth-code', 'bad-request', started);
+    }
+    sendJson(res, 200, { authCode: this.grants.issueCode(userId) });
+    this.log('dev.auth-code', 'ok', started);
+  }
+
+  private async gateway(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const started = performance.now();
+    const body = await readBody(req);
+    if (body === undefined) {
+      send(res, 413, 'text/plain', 'Request Entity Too Large');
+      return this.log('', 'too-large', started);
+    }
+    // alipay-sdk puts the common parameters in the query and the API's own in a form body.
+    const params: Record<string, string> = Object.fromEntries(url.searchParams);
+    if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
+      Object.assign(params, Object.fromEntries(new URLSearchParams(body)));
+    }
+    const method = params.method ?? '';
+
+    const fault = this.opts.fault?.(method);
+    if (fault?.kind === 'http5xx') {
+      send(res, 502, 'text/html', BAD_GATEWAY_HTML);
+      return this.log(method, 'fault:http5xx', started);
+    }
+    if (fault?.kind === 'timeout') {
+      // Never answer; the client gives up on its own timeout and closes the socket.
+      this.held.add(res);
+      res.on('close', () => {
+        this.held.delete(res);
+        this.log(method, 'fault:timeout', started);
+      });
+      return;
+    }
+
+    const { responseKey, value, signable, outcome } = this.answer(method, params);
+    const key = this.opts.gatewayPrivateKeyPem;
+    const sign = !signable
+      ? undefined
+      : fault?.kind === 'badSignature'
+        ? (content: string) => rsa2Sign(`${content} `, key) // well-formed, but over other bytes
+        : (content: string) => rsa2Sign(content, key);
+    send(res, 200, 'text/html;charset=utf-8', answerBody(responseKey, value, sign), {
+      trace_id: randomBytes(15).toString('hex'),
+    });
+    this.log(method, fault ? `${outcome}+fault:badSignature` : outcome, started);
+  }
+
+  private answer(
+    method: string,
+    params: Record<string, string>,
+  ): { responseKey: string; value: object; signable: boolean; outcome: string } {
+    const failed = (error: AlipayErrorValue, signable = true) => ({
+      responseKey: 'error_response',
+      value: error,
+      signable,
+      outcome: error.sub_code,
+    });
+    const refusal = checkRequest(params, this.opts.appId, this.opts.appPublicKeyPem);
+    if (refusal) return failed(refusal.error, refusal.signable);
+    const handler = METHODS[method];
+    if (!handler) return failed(alipayErrors.invalidMethod());
+    const result = handler(params, this.grants);
+    if (!result.ok) return failed(result.error);
+    return { responseKey: `${method.replace(/\./g, '_')}_response`, value: result.value, signable: true, outcome: 'ok' };
+  }
+}

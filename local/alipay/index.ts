@@ -1,0 +1,2 @@
+export { AlipayGatewayEmulator, type AlipayFault, type AlipayGatewayOptions } from './gateway';
+export { generateKeyPair } from './keys';

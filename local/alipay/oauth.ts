@@ -1,0 +1,36 @@
+import { alipayErrors, type AlipayErrorValue } from './errors';
+import { ACCESS_TOKEN_TTL_S, REFRESH_TOKEN_TTL_S, type AuthGrants, type TokenGrant } from './grants';
+
+export type MethodResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: AlipayErrorValue };
+
+/** `YYYY-MM-DD HH:mm:ss` in Beijing time (UTC+8, no DST), the gateway's clock for `auth_start`. */
+export function beijingTime(epochMs: number): string {
+  return new Date(epochMs + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function tokenAnswer(g: TokenGrant): Record<string, unknown> {
+  return {
+    user_id: g.userId,
+    access_token: g.accessToken,
+    expires_in: ACCESS_TOKEN_TTL_S,
+    refresh_token: g.refreshToken,
+    re_expires_in: REFRESH_TOKEN_TTL_S,
+    auth_start: beijingTime(g.issuedAt),
+  };
+}
+
+/** `alipay.system.oauth.token`: exchanges an auth code (or refresh token) for the user's id and tokens. */
+export function oauthToken(params: Record<string, string>, grants: AuthGrants): MethodResult {
+  switch (params.grant_type) {
+    case 'authorization_code': {
+      const g = params.code ? grants.redeemCode(params.code) : undefined;
+      return g ? { ok: true, value: tokenAnswer(g) } : { ok: false, error: alipayErrors.codeInvalid() };
+    }
+    case 'refresh_token': {
+      const g = params.refresh_token ? grants.redeemRefreshToken(params.refresh_token) : undefined;
+      return g ? { ok: true, value: tokenAnswer(g) } : { ok: false, error: alipayErrors.refreshTokenInvalid() };
+    }
+    default:
+      return { ok: false, error: alipayErrors.grantTypeInvalid() };
+  }
+}

@@ -1,0 +1,241 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AlipayGatewayEmulator, type AlipayGatewayOptions } from './alipay';
+import { CredentialStore, type PolicyDocument, type Principal } from './credentials';
+import { FcEmulator, type FunctionSpec } from './fc';
+import { devKeys, type DevKeys } from './keys';
+import { StsEmulator, type RoleSpec, type StsOptions, type TrustPolicyDocument } from './sts';
+import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from './tablestore';
+import { type CloudAssembly, ResolvedStack, readCloudAssembly } from './template';
+
+export const LOCAL_ACCOUNT_ID = '1000000000000001';
+export const LOCAL_REGION = 'cn-hangzhou';
+export const DEV_APP_ID = '2021000000000001';
+
+export interface LocalCloudOptions {
+  /** The synthesized app (cdk.out). */
+  outdir: string;
+  /** FC port (the base URL clients use); 0 = ephemeral. Other emulators always use ephemeral ports. */
+  port?: number;
+  /** Where keys and data live; undefined = fresh keys and in-memory data (tests). */
+  stateDir?: string;
+  /** Extra template parameter values (otherwise development values). */
+  parameters?: Record<string, string>;
+  /** Every log line of the local cloud: emulator request lines and the functions' own lines. */
+  log?: (line: string) => void;
+  /** Fault injection and clocks for reliability tests, passed to each emulator. */
+  tablestore?: Pick<TablestoreOptions, 'fault' | 'now'>;
+  alipay?: Pick<AlipayGatewayOptions, 'fault' | 'now' | 'codeTtlMs'>;
+  sts?: Pick<StsOptions, 'fault' | 'now'>;
+  /** Clock of every temporary credential (STS and FC service role), to test expiry. */
+  credentialClock?: () => number;
+}
+
+/** What a client needs: the stack Outputs as deployed, plus where the local endpoints are. */
+export interface ClientConfig {
+  AccountId: string;
+  Region: string;
+  ServiceName: string;
+  SessionFunctionName: string;
+  DBFunctionName: string;
+  SessionUrl: string;
+  ClientRoleArn: string;
+  /** Base URL for fc2's `endpoint` option. */
+  endpoint: string;
+  /** POST {"userId"} → {"authCode"}: the local stand-in for my.getAuthCode. */
+  authCodeUrl: string;
+}
+
+const ROLE = 'ALIYUN::RAM::Role';
+
+/**
+ * The whole stack on 127.0.0.1, derived from the synthesized template: tables, roles and their
+ * policies, functions with their code assets, environment and triggers. Endpoints the template
+ * names by their cloud host (STS, the Alipay gateway) are pointed at the emulators.
+ */
+export class LocalCloud {
+  readonly credentials: CredentialStore;
+  readonly functionLogs: string[] = [];
+  tablestore!: TablestoreEmulator;
+  sts!: StsEmulator;
+  alipay!: AlipayGatewayEmulator;
+  fc!: FcEmulator;
+  stack!: ResolvedStack;
+  config!: ClientConfig;
+  keys!: DevKeys;
+
+  private constructor(private readonly opts: LocalCloudOptions) {
+    this.credentials = new CredentialStore(opts.credentialClock);
+  }
+
+  static async start(opts: LocalCloudOptions): Promise<LocalCloud> {
+    const cloud = new LocalCloud(opts);
+    try {
+      await cloud.boot();
+    } catch (e) {
+      await cloud.stop();
+      throw e;
+    }
+    return cloud;
+  }
+
+  private async boot(): Promise<void> {
+    const { opts } = this;
+    const assembly = readCloudAssembly(opts.outdir);
+    this.keys = devKeys(opts.stateDir);
+    const log = (line: Record<string, unknown>) => opts.log?.(JSON.stringify(line));
+    const fcUrl = () => this.fc.url;
+    let otsEndpoint: string | undefined;
+    this.stack = new ResolvedStack(assembly.template, {
+      parameters: {
+        AppId: DEV_APP_ID,
+        PrivateKey: this.keys.app.privateKeyPem,
+        AlipayPublicKey: this.keys.gateway.publicKeyPem,
+        DBInstanceName: 'miniapp-local',
+        LogProjectName: 'miniapp-local-logs',
+        ...opts.parameters,
+      },
+      accountId: LOCAL_ACCOUNT_ID,
+      region: LOCAL_REGION,
+      stackName: assembly.stackName,
+      attribute: (id, attr, r) => {
+        if (r.type === 'ALIYUN::OTS::Instance' && /Endpoint$/.test(attr)) return otsEndpoint;
+        if (r.type === 'ALIYUN::FC::Trigger' && /^Url/.test(attr)) return `${fcUrl()}/2016-08-15/proxy/${r.props.ServiceName}/${r.props.FunctionName}/`;
+        if (r.type === 'ALIYUN::FC::Function' && attr === 'ARN') return functionArn(r.props.ServiceName, r.props.FunctionName);
+        return undefined;
+      },
+    });
+    const params = this.stack.resolve({ AppId: { Ref: 'AppId' } }) as { AppId: string };
+
+    const [instance] = this.stack.resourcesOfType('ALIYUN::OTS::Instance');
+    this.tablestore = new TablestoreEmulator({
+      instanceName: instance.props.InstanceName,
+      tables: this.stack.resourcesOfType('ALIYUN::OTS::Table').map(tableSpec),
+      credentials: this.credentials,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      dataFile: opts.stateDir ? path.join(opts.stateDir, 'tablestore.json') : undefined,
+      log,
+      ...opts.tablestore,
+    });
+    otsEndpoint = await this.tablestore.listen();
+
+    const roles = this.stack.resourcesOfType(ROLE).map((r) => roleSpec(r.props));
+    this.sts = new StsEmulator({ accountId: LOCAL_ACCOUNT_ID, roles, credentials: this.credentials, log, ...opts.sts });
+    const stsUrl = await this.sts.listen();
+
+    this.alipay = new AlipayGatewayEmulator({
+      appId: params.AppId,
+      appPublicKeyPem: this.keys.app.publicKeyPem,
+      gatewayPrivateKeyPem: this.keys.gateway.privateKeyPem,
+      log,
+      ...opts.alipay,
+    });
+    await this.alipay.listen();
+
+    const hosts: Record<string, string> = {
+      [`sts.${LOCAL_REGION}.aliyuncs.com`]: stsUrl,
+      'openapi.alipay.com': new URL(this.alipay.gatewayUrl).origin,
+    };
+    const functions = this.stack.resourcesOfType('ALIYUN::FC::Function').map((r) => this.functionSpec(assembly, r.props, hosts));
+    this.fc = new FcEmulator({
+      accountId: LOCAL_ACCOUNT_ID,
+      region: LOCAL_REGION,
+      functions,
+      serviceRoles: this.serviceRoles(roles),
+      credentials: this.credentials,
+      log,
+      onFunctionLog: (_fn, line) => {
+        this.functionLogs.push(line);
+        opts.log?.(line);
+      },
+    });
+    await this.fc.listen(opts.port ?? 0);
+
+    const outputs = this.stack.outputs() as Omit<ClientConfig, 'endpoint' | 'authCodeUrl'>;
+    this.config = { ...outputs, endpoint: this.fc.url, authCodeUrl: this.alipay.authCodeUrl };
+    if (opts.stateDir) fs.writeFileSync(path.join(opts.stateDir, 'outputs.json'), `${JSON.stringify(this.config, null, 2)}\n`);
+  }
+
+  private functionSpec(assembly: CloudAssembly, props: Record<string, any>, hosts: Record<string, string>): FunctionSpec {
+    const codeDir = assembly.assetDirs.get(props.Code?.OssObjectName);
+    if (!codeDir) throw new Error(`function ${props.FunctionName}: its code asset is not in ${assembly.outdir}; run npm run synth`);
+    const trigger = this.stack
+      .resourcesOfType('ALIYUN::FC::Trigger')
+      .find((t) => t.props.ServiceName === props.ServiceName && t.props.FunctionName === props.FunctionName && t.props.TriggerType === 'http');
+    const environment = Object.fromEntries(
+      Object.entries((props.EnvironmentVariables ?? {}) as Record<string, string>).map(([k, v]) => [k, pointAtLocal(String(v), hosts)]),
+    );
+    return {
+      serviceName: props.ServiceName,
+      functionName: props.FunctionName,
+      arn: functionArn(props.ServiceName, props.FunctionName),
+      handler: props.Handler,
+      runtime: props.Runtime,
+      codeDir,
+      environment,
+      timeoutSeconds: props.Timeout ?? 3,
+      memoryMB: props.MemorySize ?? 128,
+      httpTrigger: trigger && httpTriggerConfig(trigger.props.TriggerConfig),
+    };
+  }
+
+  /** Each FC service's role, which must trust fc.aliyuncs.com as it must in the cloud. */
+  private serviceRoles(roles: RoleSpec[]): Record<string, Principal> {
+    const out: Record<string, Principal> = {};
+    for (const svc of this.stack.resourcesOfType('ALIYUN::FC::Service')) {
+      const role = roles.find((r) => r.arn === svc.props.Role);
+      if (!role) throw new Error(`FC service ${svc.props.ServiceName}: role ${svc.props.Role} is not in the template`);
+      const trusted = role.trust.Statement.some((s) => ([] as string[]).concat(s.Principal?.Service ?? []).includes('fc.aliyuncs.com'));
+      if (!trusted) throw new Error(`FC service ${svc.props.ServiceName}: role ${role.arn} does not trust fc.aliyuncs.com`);
+      out[svc.props.ServiceName] = { roleArn: role.arn, rolePolicies: role.policies, sessionName: `fc-${svc.props.ServiceName}` };
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.fc?.close(), this.alipay?.close(), this.sts?.close(), this.tablestore?.close()].filter(Boolean));
+  }
+}
+
+export const functionArn = (serviceName: string, functionName: string): string =>
+  `acs:fc:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:services/${serviceName}/functions/${functionName}`;
+
+function tableSpec(r: { props: Record<string, any> }): TableSpec {
+  return {
+    name: r.props.TableName,
+    primaryKey: (r.props.PrimaryKey as { Name: string; Type: TableSpec['primaryKey'][number]['type'] }[]).map((k) => ({ name: k.Name, type: k.Type })),
+    timeToLive: r.props.TimeToLive ?? -1,
+    maxVersions: r.props.MaxVersions ?? 1,
+  };
+}
+
+function roleSpec(props: Record<string, any>): RoleSpec {
+  return {
+    arn: `acs:ram::${LOCAL_ACCOUNT_ID}:role/${props.RoleName}`,
+    policies: ((props.Policies ?? []) as { PolicyDocument: PolicyDocument }[]).map((p) => p.PolicyDocument),
+    trust: props.AssumeRolePolicyDocument as TrustPolicyDocument,
+    maxSessionDuration: props.MaxSessionDuration ?? 3600,
+  };
+}
+
+/** ROS writes trigger config keys in PascalCase; FC's API uses camelCase. Accept both. */
+function httpTriggerConfig(config: Record<string, unknown>): { authType: string; methods: string[] } {
+  const pick = (name: string) => config[name] ?? config[name[0].toLowerCase() + name.slice(1)];
+  return {
+    authType: String(pick('AuthType') ?? 'function').toLowerCase(),
+    methods: ((pick('Methods') as string[]) ?? []).map((m) => m.toUpperCase()),
+  };
+}
+
+/** Rewrites a URL on a known cloud host to the emulator serving it; other values pass unchanged. */
+function pointAtLocal(value: string, hosts: Record<string, string>): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  const local = hosts[url.host];
+  return local ? `${local}${url.pathname === '/' ? '' : url.pathname}${url.search}` : value;
+}

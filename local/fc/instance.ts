@@ -1,0 +1,151 @@
+import { ChildProcess, fork } from 'node:child_process';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+
+export interface FunctionSpec {
+  serviceName: string;
+  functionName: string;
+  arn: string;
+  handler: string;
+  runtime: string;
+  codeDir: string;
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memoryMB: number;
+  httpTrigger?: { authType: string; methods: string[] };
+}
+
+export interface InvocationError {
+  errorMessage: string;
+  errorType: string;
+  stackTrace: string[];
+}
+
+export type InvokeResult =
+  | { ok: true; body: Buffer; json?: boolean; status?: number; headers?: Record<string, string> }
+  | { ok: false; error: InvocationError };
+
+export interface InvokeRequest {
+  kind: 'event' | 'http';
+  event?: Buffer;
+  request?: { method: string; path: string; url: string; headers: Record<string, string>; queries: Record<string, string | string[]>; clientIP: string; body: Buffer };
+  context: Record<string, unknown>;
+}
+
+const RUNTIME = path.join(__dirname, 'runtime.js');
+
+/**
+ * One warm instance of a function: a child process started on the first invocation (the cold
+ * start) and reused after. A crash or a timeout ends it; the next invocation starts a new one.
+ */
+export class FunctionInstance {
+  private child?: ChildProcess;
+  private ready?: Promise<void>;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: InvokeResult) => void>();
+  /** Time the last cold start spent loading the code (ms), for benchmarks. */
+  lastLoadMs?: number;
+  coldStarts = 0;
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly onLog: (line: string) => void,
+  ) {}
+
+  async invoke(req: InvokeRequest): Promise<InvokeResult> {
+    try {
+      await this.start();
+    } catch (e) {
+      return { ok: false, error: e as InvocationError };
+    }
+    const child = this.child!;
+    const id = this.nextId++;
+    return new Promise<InvokeResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        // FC ends an instance that overruns its timeout; so do we.
+        this.stop();
+        resolve({ ok: false, error: { errorMessage: `Function timed out after ${this.spec.timeoutSeconds} seconds`, errorType: 'FunctionTimeout', stackTrace: [] } });
+      }, this.spec.timeoutSeconds * 1000);
+      this.pending.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      child.send({
+        type: 'invoke',
+        id,
+        kind: req.kind,
+        context: req.context,
+        event: req.event?.toString('base64'),
+        request: req.request && { ...req.request, body: req.request.body.toString('base64') },
+      });
+    });
+  }
+
+  private start(): Promise<void> {
+    if (this.ready) return this.ready;
+    this.coldStarts++;
+    const child = fork(RUNTIME, [], {
+      // Only what FC would set: the template's environment and the runtime's own variables.
+      env: {
+        ...this.spec.environment,
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        FC_FUNC_CODE_PATH: this.spec.codeDir,
+        FC_SERVICE_NAME: this.spec.serviceName,
+        FC_FUNCTION_NAME: this.spec.functionName,
+        FC_FUNCTION_MEMORY_SIZE: String(this.spec.memoryMB),
+        LOCAL_FC_CODE_DIR: this.spec.codeDir,
+        LOCAL_FC_HANDLER: this.spec.handler,
+      },
+      cwd: this.spec.codeDir,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: [`--max-old-space-size=${Math.max(64, this.spec.memoryMB)}`],
+    });
+    this.child = child;
+    for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', this.onLog);
+    this.ready = new Promise<void>((resolve, reject) => {
+      child.on('message', (msg: { type: string; id?: number; loadMs?: number; error?: InvocationError } & InvokeResult) => {
+        if (msg.type === 'ready') {
+          this.lastLoadMs = msg.loadMs;
+          resolve();
+        } else if (msg.type === 'initError') {
+          reject(msg.error);
+        } else if (msg.type === 'result' && msg.id !== undefined) {
+          const done = this.pending.get(msg.id);
+          this.pending.delete(msg.id);
+          if (!done) return;
+          if (!msg.ok) done({ ok: false, error: msg.error });
+          else {
+            const m = msg as unknown as { body: string; json?: boolean; status?: number; headers?: Record<string, string> };
+            done({ ok: true, body: Buffer.from(m.body, 'base64'), json: m.json, status: m.status, headers: m.headers });
+          }
+        }
+      });
+      child.on('exit', (code, signal) => {
+        const error = { errorMessage: `Process exited unexpectedly (code ${code}, signal ${signal})`, errorType: 'ProcessExited', stackTrace: [] };
+        reject(error);
+        for (const done of this.pending.values()) done({ ok: false, error });
+        this.pending.clear();
+        if (this.child === child) {
+          this.child = undefined;
+          this.ready = undefined;
+        }
+      });
+    });
+    // A failed start must not stay cached: the next invocation tries again.
+    this.ready.catch(() => undefined);
+    return this.ready;
+  }
+
+  /** Ends the instance (the next invocation is a cold start). */
+  stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    this.ready = undefined;
+    if (!child || child.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+}

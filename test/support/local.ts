@@ -1,0 +1,76 @@
+import * as path from 'node:path';
+import FC from '@alicloud/fc2';
+import { LocalCloud, type LocalCloudOptions } from '../../local/cloud';
+
+export const OUTDIR = path.resolve(__dirname, '..', '..', 'cdk.out');
+
+/** Local mode on ephemeral ports with in-memory data, as every end-to-end suite uses it. */
+export function startCloud(opts: Partial<LocalCloudOptions> = {}): Promise<LocalCloud> {
+  return LocalCloud.start({ outdir: OUTDIR, port: 0, ...opts });
+}
+
+export interface StsCredentials {
+  AccessKeyId: string;
+  AccessKeySecret: string;
+  SecurityToken: string;
+  Expiration: string;
+}
+export interface LoginAnswer {
+  sessionId: string;
+  expiresAt: string;
+  sts: StsCredentials;
+}
+
+let userCounter = 0;
+/** A fresh 2088… Alipay user id per call. */
+export const newUserId = (): string => `2088${String(Date.now() % 1e8).padStart(8, '0')}${String(++userCounter).padStart(4, '0')}`;
+
+/** The mini-program's my.getAuthCode, against the Alipay emulator's development endpoint. */
+export async function authCode(cloud: LocalCloud, userId: string): Promise<string> {
+  const res = await fetch(cloud.config.authCodeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
+  if (res.status !== 200) throw new Error(`auth code: ${res.status}`);
+  return ((await res.json()) as { authCode: string }).authCode;
+}
+
+/** POSTs to the session function's HTTP trigger; returns status and parsed JSON. */
+export async function postSession(cloud: LocalCloud, body: unknown, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(cloud.config.SessionUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+export async function login(cloud: LocalCloud, userId = newUserId()): Promise<LoginAnswer & { userId: string }> {
+  const { status, body } = await postSession(cloud, { authCode: await authCode(cloud, userId) });
+  if (status !== 200) throw new Error(`login failed: ${status} ${JSON.stringify(body)}`);
+  return { ...(body as LoginAnswer), userId };
+}
+
+/** The original client's FC client: @alicloud/fc2 with the STS credentials, pointed at local FC. */
+export function fcClient(cloud: LocalCloud, sts: StsCredentials): FC {
+  return new FC(cloud.config.AccountId, {
+    accessKeyID: sts.AccessKeyId,
+    accessKeySecret: sts.AccessKeySecret,
+    securityToken: sts.SecurityToken,
+    region: cloud.config.Region,
+    endpoint: cloud.config.endpoint,
+    timeout: 20000,
+  });
+}
+
+/** Invokes db the way the original client does and returns what it reads (`res.data`), failing on a function error. */
+export async function db(cloud: LocalCloud, session: LoginAnswer, event: Record<string, unknown>, fc = fcClient(cloud, session.sts)): Promise<any> {
+  const res = await fc.invokeFunction(cloud.config.ServiceName, cloud.config.DBFunctionName, JSON.stringify({ sid: session.sessionId, ...event }));
+  if (res.headers['x-fc-error-type']) throw new Error(`db function error: ${JSON.stringify(res.data)}`);
+  return res.data;
+}
