@@ -5,6 +5,23 @@ import { LocalCloud } from './cloud';
  * `npm start`: the synthesized stack on this machine. Prints the client configuration, keeps
  * state under .local/, logs one line per request, stops on Ctrl-C or SIGTERM.
  */
+const verbose = process.env.LOCAL_VERBOSE === '1';
+
+/**
+ * One line per request: each function's own JSON request line, plus FC's line for requests it
+ * refused before any function ran. Emulator internals (Tablestore, STS, Alipay) only with LOCAL_VERBOSE=1.
+ */
+function isRequestLine(line: string): boolean {
+  let parsed: { service?: string; code?: string };
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return true; // a function's own plain output
+  }
+  if (parsed.service === 'fc') return parsed.code !== undefined;
+  return parsed.service === undefined;
+}
+
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
   const startedAt = Date.now();
@@ -12,7 +29,9 @@ async function main(): Promise<void> {
     outdir: path.join(root, 'cdk.out'),
     stateDir: path.join(root, '.local'),
     port: Number(process.env.PORT ?? 9000),
-    log: (line) => process.stdout.write(`${line}\n`),
+    log: (line) => {
+      if (verbose || isRequestLine(line)) process.stdout.write(`${line}\n`);
+    },
   });
   process.stdout.write(`${JSON.stringify(cloud.config, null, 2)}\n`);
   process.stdout.write(`local cloud ready in ${Date.now() - startedAt} ms: ${cloud.config.endpoint} (config in .local/outputs.json)\n`);
