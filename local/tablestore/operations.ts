@@ -1,0 +1,253 @@
+/**
+ * The data-plane operations: protobuf request → table semantics → protobuf response.
+ * Each handler decodes first, then asks `authorize` for every table it touches (the service
+ * checks RAM per table, including for each table of a batch), then applies.
+ */
+import { decodeFilter } from './filter';
+import { OtsError, parameterInvalid } from './errors';
+import { decodeRow, encodePrimaryKey, encodeRow, encodeRows, type KeyValue } from './plainbuffer';
+import {
+  Direction,
+  int64ToNumber,
+  has,
+  OperationType,
+  PrimaryKeyType,
+  RowExistence,
+  TableStatus,
+  pb,
+  type ConditionMsg,
+  type MessageType,
+  type ReadParams,
+  type ReturnContentMsg,
+} from './proto';
+import type { Store } from './store';
+import type { ReadOptions, ReturnSpec, Table, WriteCondition } from './table';
+
+export interface OpContext {
+  store: Store;
+  /** Throws OTSNoPermissionAccess unless the caller may run this operation on these tables (none = instance level). */
+  authorize(tables: string[]): void;
+}
+export interface OpResult {
+  body: Uint8Array;
+  /** True when data may have changed, so the store must be flushed before answering. */
+  mutated: boolean;
+}
+type Handler = (ctx: OpContext, body: Buffer) => OpResult;
+
+const READ_CU = { capacityUnit: { read: 1, write: 0 } };
+const WRITE_CU = { capacityUnit: { read: 0, write: 1 } };
+/** The service caps one GetRange response at 5000 rows (and 4 MB) and hands back a continuation key. */
+const MAX_RANGE_ROWS = 5000;
+const MAX_BATCH_GET_ROWS = 100;
+const MAX_BATCH_WRITE_ROWS = 200;
+
+function decode<T>(type: MessageType<T>, body: Buffer): T {
+  try {
+    return type.decode(body);
+  } catch {
+    throw parameterInvalid('Parse PBMessage from RawString failed.');
+  }
+}
+const encode = (type: MessageType<unknown>, msg: object): Uint8Array => type.encode(msg).finish();
+
+/** A key-only PlainBuffer (GetRow, BatchGetRow) validated against the schema. */
+function readKey(table: Table, bytes: Uint8Array): KeyValue[] {
+  const row = decodeRow(bytes);
+  if (row.cells.length > 0) throw parameterInvalid('Attribute column cannot be given while reading data.');
+  if (row.deleteMarker) throw parameterInvalid('Delete marker cannot be given.');
+  return table.validateKey(row.primaryKey) as KeyValue[];
+}
+
+function readOptions(msg: ReadParams): ReadOptions {
+  const opts: ReadOptions = { columnsToGet: msg.columnsToGet ?? [] };
+  const hasVersions = has(msg, 'maxVersions');
+  if (hasVersions) {
+    if (msg.maxVersions <= 0) throw parameterInvalid(`Invalid max versions: ${msg.maxVersions} . Reason: Max versions must be positive.`);
+    opts.maxVersions = msg.maxVersions;
+  }
+  const tr = msg.timeRange;
+  if (tr) {
+    if (has(tr, 'specificTime')) opts.timeRange = { specific: int64ToNumber(tr.specificTime) };
+    else if (has(tr, 'startTime') && has(tr, 'endTime')) {
+      opts.timeRange = { start: int64ToNumber(tr.startTime), end: int64ToNumber(tr.endTime) };
+    } else throw parameterInvalid('Start and end time must be given at the same time.');
+  }
+  if (!hasVersions && !tr) throw parameterInvalid('No version condition is specified while querying row.');
+  if (msg.filter && msg.filter.length > 0) opts.filter = decodeFilter(msg.filter);
+  return opts;
+}
+
+function condition(msg: ConditionMsg | null | undefined): WriteCondition {
+  const rowExistence = msg?.rowExistence ?? RowExistence.IGNORE;
+  if (!(Object.values(RowExistence) as number[]).includes(rowExistence)) {
+    throw parameterInvalid(`Invalid row-existence expectation: ${rowExistence}.`);
+  }
+  const cc = msg?.columnCondition;
+  return { rowExistence, ...(cc && cc.length > 0 ? { columnCondition: decodeFilter(cc) } : {}) };
+}
+
+function returnSpec(msg: ReturnContentMsg | null | undefined): ReturnSpec | undefined {
+  if (!msg || !msg.returnType) return undefined;
+  if (msg.returnType < 0 || msg.returnType > 2) throw parameterInvalid(`Invalid return type: ${msg.returnType}.`);
+  return { type: msg.returnType, columns: msg.returnColumnNames ?? [] };
+}
+
+/** Consumed CU of a write: a conditional write also reads the row. */
+const writeCu = (cond: WriteCondition) =>
+  cond.rowExistence !== RowExistence.IGNORE || cond.columnCondition ? { capacityUnit: { read: 1, write: 1 } } : WRITE_CU;
+
+type WriteKind = 'put' | 'update' | 'delete';
+
+/** One row write as PutRow/UpdateRow/DeleteRow and each BatchWriteRow row perform it. */
+function writeRow(table: Table, kind: WriteKind, bytes: Uint8Array, cond: WriteCondition, ret: ReturnSpec | undefined) {
+  const row = decodeRow(bytes);
+  const key = table.validateKey(row.primaryKey) as KeyValue[];
+  if (kind === 'delete') {
+    if (!row.deleteMarker) throw parameterInvalid('Invalid request of delete row: missing RowDeleteMarker in request.');
+    if (row.cells.length > 0) throw parameterInvalid('Invalid delete row request: unexpected cells in request.');
+    return table.delete(key, cond, ret);
+  }
+  if (row.deleteMarker) throw parameterInvalid('Invalid request of put/update row: unexpected RowDeleteMarker in request.');
+  return kind === 'put' ? table.put(key, row.cells, cond, ret) : table.update(key, row.cells, cond, ret);
+}
+
+const singleWrite =
+  (kind: WriteKind, req: MessageType<{ tableName: string; condition: ConditionMsg; returnContent?: ReturnContentMsg | null }>, res: MessageType<never>, field: 'row' | 'rowChange' | 'primaryKey'): Handler =>
+  (ctx, body) => {
+    const msg = decode(req, body);
+    ctx.authorize([msg.tableName]);
+    const table = ctx.store.table(msg.tableName);
+    const cond = condition(msg.condition);
+    const out = writeRow(table, kind, (msg as unknown as Record<string, Uint8Array>)[field], cond, returnSpec(msg.returnContent));
+    return { body: encode(res, { consumed: writeCu(cond), row: encodeRow(out) }), mutated: true };
+  };
+
+/** Per-row error as batch responses carry it; anything that is not a service error is a bug and propagates. */
+function rowError(e: unknown): { isOk: false; error: { code: string; message: string } } {
+  if (!(e instanceof OtsError)) throw e;
+  return { isOk: false, error: { code: e.code, message: e.message } };
+}
+
+function checkDuplicateTables(names: string[]): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw parameterInvalid(`Duplicated table name: ${n}.`);
+    seen.add(n);
+  }
+}
+
+export const operations: Record<string, Handler> = {
+  ListTable(ctx, body) {
+    decode(pb.ListTableRequest, body);
+    ctx.authorize([]);
+    return { body: encode(pb.ListTableResponse, { tableNames: [...ctx.store.tables.keys()] }), mutated: false };
+  },
+
+  DescribeTable(ctx, body) {
+    const msg = decode(pb.DescribeTableRequest, body);
+    ctx.authorize([msg.tableName]);
+    const { spec } = ctx.store.table(msg.tableName);
+    const response = {
+      tableMeta: {
+        tableName: spec.name,
+        primaryKey: spec.primaryKey.map((p) => ({ name: p.name, type: PrimaryKeyType[p.type] })),
+      },
+      reservedThroughputDetails: { capacityUnit: { read: 0, write: 0 }, lastIncreaseTime: 0 },
+      tableOptions: { timeToLive: spec.timeToLive, maxVersions: spec.maxVersions ?? 1, deviationCellVersionInSec: 86400 },
+      tableStatus: TableStatus.ACTIVE,
+    };
+    return { body: encode(pb.DescribeTableResponse, response), mutated: false };
+  },
+
+  GetRow(ctx, body) {
+    const msg = decode(pb.GetRowRequest, body);
+    ctx.authorize([msg.tableName]);
+    const table = ctx.store.table(msg.tableName);
+    const row = table.get(readKey(table, msg.primaryKey), readOptions(msg));
+    return { body: encode(pb.GetRowResponse, { consumed: READ_CU, row: encodeRow(row) }), mutated: false };
+  },
+
+  PutRow: singleWrite('put', pb.PutRowRequest, pb.PutRowResponse, 'row'),
+  UpdateRow: singleWrite('update', pb.UpdateRowRequest, pb.UpdateRowResponse, 'rowChange'),
+  DeleteRow: singleWrite('delete', pb.DeleteRowRequest, pb.DeleteRowResponse, 'primaryKey'),
+
+  GetRange(ctx, body) {
+    const msg = decode(pb.GetRangeRequest, body);
+    ctx.authorize([msg.tableName]);
+    const table = ctx.store.table(msg.tableName);
+    const opts = readOptions(msg);
+    if (has(msg, 'limit') && msg.limit <= 0) throw parameterInvalid('The limit must be greater than 0.');
+    const limit = Math.min(has(msg, 'limit') ? msg.limit : MAX_RANGE_ROWS, MAX_RANGE_ROWS);
+    const start = decodeRow(msg.inclusiveStartPrimaryKey);
+    const end = decodeRow(msg.exclusiveEndPrimaryKey);
+    const { rows, next } = table.range(
+      table.validateKey(start.primaryKey, true),
+      table.validateKey(end.primaryKey, true),
+      msg.direction === Direction.BACKWARD,
+      limit,
+      opts,
+    );
+    const response = {
+      consumed: { capacityUnit: { read: Math.max(1, rows.length), write: 0 } },
+      rows: encodeRows(rows),
+      ...(next ? { nextStartPrimaryKey: encodePrimaryKey(table.keyColumns(next)) } : {}),
+    };
+    return { body: encode(pb.GetRangeResponse, response), mutated: false };
+  },
+
+  BatchGetRow(ctx, body) {
+    const msg = decode(pb.BatchGetRowRequest, body);
+    const total = msg.tables.reduce((n, t) => n + t.primaryKey.length, 0);
+    if (total === 0) throw parameterInvalid('No row specified in the request of BatchGetRow.');
+    if (total > MAX_BATCH_GET_ROWS) throw parameterInvalid(`Rows count exceeds the upper limit:${MAX_BATCH_GET_ROWS}.`);
+    checkDuplicateTables(msg.tables.map((t) => t.tableName));
+    ctx.authorize(msg.tables.map((t) => t.tableName));
+    const tables = msg.tables.map((t) => {
+      let rows;
+      try {
+        const table = ctx.store.table(t.tableName);
+        const opts = readOptions(t);
+        rows = t.primaryKey.map((pk) => {
+          try {
+            return { isOk: true, consumed: READ_CU, row: encodeRow(table.get(readKey(table, pk), opts)) };
+          } catch (e) {
+            return rowError(e);
+          }
+        });
+      } catch (e) {
+        // A table-level problem (missing table, bad options) fails each of its rows.
+        const err = rowError(e);
+        rows = t.primaryKey.map(() => err);
+      }
+      return { tableName: t.tableName, rows };
+    });
+    return { body: encode(pb.BatchGetRowResponse, { tables }), mutated: false };
+  },
+
+  BatchWriteRow(ctx, body) {
+    const msg = decode(pb.BatchWriteRowRequest, body);
+    const total = msg.tables.reduce((n, t) => n + t.rows.length, 0);
+    if (total === 0) throw parameterInvalid('No row is specified in BatchWriteRow.');
+    if (total > MAX_BATCH_WRITE_ROWS) throw parameterInvalid(`Rows count exceeds the upper limit:${MAX_BATCH_WRITE_ROWS}.`);
+    checkDuplicateTables(msg.tables.map((t) => t.tableName));
+    ctx.authorize(msg.tables.map((t) => t.tableName));
+    const kinds: Record<number, WriteKind> = { [OperationType.PUT]: 'put', [OperationType.UPDATE]: 'update', [OperationType.DELETE]: 'delete' };
+    const tables = msg.tables.map((t) => ({
+      tableName: t.tableName,
+      rows: t.rows.map((r) => {
+        try {
+          const table = ctx.store.table(t.tableName);
+          const kind = kinds[r.type];
+          if (!kind) throw parameterInvalid('The modify type is invalid.');
+          const cond = condition(r.condition);
+          const out = writeRow(table, kind, r.rowChange, cond, returnSpec(r.returnContent));
+          return { isOk: true, consumed: writeCu(cond), row: encodeRow(out) };
+        } catch (e) {
+          return rowError(e);
+        }
+      }),
+    }));
+    return { body: encode(pb.BatchWriteRowResponse, { tables }), mutated: true };
+  },
+};

@@ -1,0 +1,179 @@
+/**
+ * HTTP front of the emulator: `POST /<Operation>` with a protobuf body, authenticated and
+ * authorized per request, answered with a protobuf body or an HTTP status + protobuf `Error`.
+ */
+import { randomUUID, createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CredentialStore } from '../credentials';
+import { authenticate, authorize, instanceArn, tableArn, type ResourceContext } from './auth';
+import { OtsError, parameterInvalid } from './errors';
+import { operations } from './operations';
+import { pb } from './proto';
+import { Store } from './store';
+import type { TableSpec } from './table';
+
+export interface TablestoreFault {
+  status: number;
+  code: string;
+  message: string;
+}
+/**
+ * `reset`: drop the connection before the request is applied; `lostAnswer`: apply it, then drop
+ * the connection, so the client can't know its write landed (what makes retried writes hard).
+ */
+export type FaultDecision = TablestoreFault | { delayMs: number } | { reset: true } | { lostAnswer: true } | undefined;
+
+export interface TablestoreOptions {
+  instanceName: string;
+  tables: TableSpec[];
+  credentials: CredentialStore;
+  /** For resource ARNs. */
+  region: string;
+  accountId: string;
+  /** JSON persistence path (e.g. .local/tablestore.json); undefined = in-memory only. */
+  dataFile?: string;
+  /** Clock for TTL (tests inject one). The x-ots-date check always uses the wall clock. */
+  now?: () => number;
+  /** Consulted per request after authentication, before it is applied (see FaultDecision). */
+  fault?: (operation: string) => FaultDecision;
+  /** One call per request: {service:'tablestore', op, status, ms, code?}. */
+  log?: (line: Record<string, unknown>) => void;
+}
+
+/** The SDK only checks status < 300 and reads the request id; the rest mirrors the service's headers. */
+function send(res: ServerResponse, status: number, body: Uint8Array): void {
+  res.writeHead(status, {
+    'content-type': 'application/x-protobuf',
+    'content-length': body.length,
+    'x-ots-contenttype': 'protocol buffer',
+    'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
+    'x-ots-date': new Date().toISOString(),
+    'x-ots-requestid': randomUUID(),
+  });
+  res.end(body);
+}
+
+const errorBody = (e: OtsError): Uint8Array => pb.Error.encode({ code: e.code, message: e.message }).finish();
+
+const isFault = (d: NonNullable<FaultDecision>): d is TablestoreFault => 'code' in d;
+
+export class TablestoreEmulator {
+  private readonly store: Store;
+  private readonly resources: ResourceContext;
+  private server?: Server;
+  private readonly served: Record<string, number> = {};
+
+  constructor(private readonly opts: TablestoreOptions) {
+    this.store = new Store(opts.tables, opts.now ?? Date.now, opts.dataFile);
+    this.resources = { region: opts.region, accountId: opts.accountId, instanceName: opts.instanceName };
+  }
+
+  /** Requests received per operation since start or the last `resetCounters()`. */
+  get counters(): Record<string, number> {
+    return { ...this.served };
+  }
+
+  resetCounters(): void {
+    for (const k of Object.keys(this.served)) delete this.served[k];
+  }
+
+  listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        const { port: bound } = server.address() as AddressInfo;
+        resolve(`http://${host}:${bound}`);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      server.closeIdleConnections();
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+    }
+    this.store.flush();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const path = (req.url ?? '/').split('?')[0];
+    const op = path.replace(/^\/+/, '');
+    this.served[op] = (this.served[op] ?? 0) + 1;
+    const log = (status: number, code?: string, extra?: Record<string, unknown>): void =>
+      this.opts.log?.({
+        service: 'tablestore',
+        op,
+        status,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+        ...(code ? { code } : {}),
+        ...extra,
+      });
+
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch {
+      log(0, 'ClientAborted');
+      return;
+    }
+    try {
+      if (req.method !== 'POST') throw new OtsError(405, 'OTSMethodNotAllowed', 'OTSMethodNotAllowedOnly POST method for requests is supported.');
+      const creds = authenticate(
+        { instanceName: this.opts.instanceName, credentials: this.opts.credentials, wallClock: Date.now },
+        path,
+        req.headers,
+        body,
+      );
+      const handler = Object.prototype.hasOwnProperty.call(operations, op) ? operations[op] : undefined;
+      if (!handler) throw parameterInvalid(`Unsupported operation: '${op}'.`);
+
+      const fault = this.opts.fault?.(op);
+      if (fault) {
+        if ('reset' in fault) {
+          req.socket.destroy();
+          log(0, 'ConnectionReset');
+          return;
+        }
+        if (isFault(fault)) throw new OtsError(fault.status, fault.code, fault.message);
+        if ('delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+      }
+
+      const result = handler(
+        {
+          store: this.store,
+          authorize: (tables) =>
+            authorize(creds, op, tables.length > 0 ? tables.map((t) => tableArn(this.resources, t)) : [instanceArn(this.resources)]),
+        },
+        body,
+      );
+      if (result.mutated) this.store.flush();
+      if (fault && 'lostAnswer' in fault) {
+        req.socket.destroy();
+        log(0, 'AnswerLost');
+        return;
+      }
+      send(res, 200, result.body);
+      log(200);
+    } catch (e) {
+      // Anything that is not a service error is an emulator bug: answer as the service would (500) and log the stack.
+      const err = e instanceof OtsError ? e : new OtsError(500, 'OTSInternalServerError', 'Internal server error.');
+      send(res, err.status, errorBody(err));
+      log(err.status, err.code, e instanceof OtsError ? undefined : { error: String((e as Error)?.stack ?? e) });
+    }
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
