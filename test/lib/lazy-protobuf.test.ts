@@ -1,0 +1,53 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { lazyTablestore, makeDefinitionsLazy } from '../../lib/lazy-protobuf';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const ORIGINAL = require.resolve('tablestore/lib/protocol/tablestore_compiled_proto.js');
+
+describe('lazy protobuf definitions for the db and session bundles', () => {
+  const lazyRoot = require(path.join(lazyTablestore(ROOT), 'lib', 'protocol', 'tablestore_compiled_proto.js'));
+  const eagerRoot = require(ORIGINAL);
+
+  it('defines every message of every namespace, lazily', () => {
+    let total = 0;
+    for (const ns of ['main', 'filter', 'search']) {
+      const eager = Object.keys(eagerRoot[ns].proto).sort();
+      total += eager.length;
+      expect(Object.keys(lazyRoot[ns].proto).sort()).toEqual(eager);
+    }
+    expect(total).toBe(259);
+    // Untouched messages are still getters: nothing was built at load.
+    expect(typeof Object.getOwnPropertyDescriptor(lazyRoot.search.proto, 'SearchRequest')?.get).toBe('function');
+  });
+
+  it('encodes and decodes byte for byte like the original', () => {
+    const request = {
+      tableName: 'objects',
+      row: Buffer.from([1, 2, 3]),
+      condition: { rowExistence: 1, columnCondition: Buffer.from([9]) },
+      returnContent: { returnType: 1 },
+    };
+    const lazyBytes = lazyRoot.main.proto.PutRowRequest.encode(request).finish();
+    const eagerBytes = eagerRoot.main.proto.PutRowRequest.encode(request).finish();
+    expect(Buffer.from(lazyBytes).equals(Buffer.from(eagerBytes))).toBe(true);
+    expect(lazyRoot.main.proto.PutRowRequest.decode(lazyBytes).tableName).toBe('objects');
+    const filter = { type: 1, filter: Buffer.from([7]) };
+    expect(Buffer.from(lazyRoot.filter.proto.Filter.encode(filter).finish())).toEqual(Buffer.from(eagerRoot.filter.proto.Filter.encode(filter).finish()));
+  });
+
+  it('fails the build when the SDK file has another shape', () => {
+    expect(() => makeDefinitionsLazy('"use strict";\nvar x = 1;\n')).toThrow(/unexpected shape/);
+    const source = fs.readFileSync(ORIGINAL, 'utf8');
+    const broken = source.replace(/^ {8}\}\)\(\);$/m, '        })( );');
+    expect(() => makeDefinitionsLazy(broken)).toThrow(/259 definitions, 258 ends|definitions, \d+ ends/);
+  });
+
+  it('stages the rewritten SDK once and reuses it', () => {
+    const dir = lazyTablestore(ROOT);
+    const stat = fs.statSync(path.join(dir, 'lib', 'protocol', 'tablestore_compiled_proto.js'));
+    expect(lazyTablestore(ROOT)).toBe(dir);
+    expect(fs.statSync(path.join(dir, 'lib', 'protocol', 'tablestore_compiled_proto.js')).mtimeMs).toBe(stat.mtimeMs);
+    expect(dir.startsWith(path.join(ROOT, 'node_modules'))).toBe(true);
+  });
+});
