@@ -18,7 +18,7 @@ describe('lazy protobuf definitions for the db and session bundles', () => {
     }
     expect(total).toBe(259);
     // Untouched messages are still getters: nothing was built at load.
-    expect(typeof Object.getOwnPropertyDescriptor(lazyRoot.search.proto, 'SearchRequest')?.get).toBe('function');
+    expect(typeof Object.getOwnPropertyDescriptor(lazyRoot.search.proto, 'GroupBy')?.get).toBe('function');
   });
 
   it('encodes and decodes byte for byte like the original', () => {
