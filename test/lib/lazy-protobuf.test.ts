@@ -6,8 +6,16 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const ORIGINAL = require.resolve('tablestore/lib/protocol/tablestore_compiled_proto.js');
 
 describe('lazy protobuf definitions for the db and session bundles', () => {
-  const lazyRoot = require(path.join(lazyTablestore(ROOT), 'lib', 'protocol', 'tablestore_compiled_proto.js'));
-  const eagerRoot = require(ORIGINAL);
+  // Both files register into protobufjs' shared default root, so each is loaded in its own registry.
+  const load = (file: string) => {
+    let root: any;
+    jest.isolateModules(() => {
+      root = require(file);
+    });
+    return root;
+  };
+  const lazyRoot = load(path.join(lazyTablestore(ROOT), 'lib', 'protocol', 'tablestore_compiled_proto.js'));
+  const eagerRoot = load(ORIGINAL);
 
   it('defines every message of every namespace, lazily', () => {
     let total = 0;
