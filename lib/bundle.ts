@@ -35,6 +35,8 @@ export function bundledCode(functionName: string, aliases: Record<string, string
             target: 'node20',
             format: 'cjs',
             minify: true,
+            // Class and function names stay: SDKs read constructor.name (alipay-sdk's error names), and so do our logs.
+            keepNames: true,
             legalComments: 'linked',
             logLevel: 'warning',
             tsconfigRaw: { compilerOptions: { alwaysStrict: false, strict: false } },
