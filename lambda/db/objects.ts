@@ -115,6 +115,7 @@ export class ObjectStore {
 
   /** Removing a missing object is not an error (so a retried remove answers the same). */
   async remove(id: string, ifVersion?: number): Promise<void> {
+    const before = this.ots.roundTrips;
     try {
       await this.ots.call((c) =>
         c.deleteRow({
@@ -124,8 +125,11 @@ export class ObjectStore {
         }),
       );
     } catch (e) {
-      if (isConditionFailed(e)) throw conflict();
-      throw e;
+      if (!isConditionFailed(e)) throw e;
+      // A retried conditional delete finds no row when its first attempt landed and only the
+      // answer was lost: the object is gone as asked, so that is not a Conflict.
+      if (this.ots.roundTrips - before > 1 && !(await this.read(id))) return;
+      throw conflict();
     }
   }
 

@@ -47,7 +47,7 @@ export function privateKeyType(key: string): 'PKCS1' | 'PKCS8' {
 }
 
 /** Alipay sub codes that mean the user's authCode is unusable (bad, used or expired): the client must get a new one. */
-const AUTH_CODE_REJECTED = /code-invalid|code-expired|auth-code|invalid-code|grant/i;
+const AUTH_CODE_REJECTED = /code-invalid|code-expired|auth-code|invalid-code/i;
 
 interface AlipayAnswer {
   code?: string;
@@ -91,7 +91,9 @@ function classifyFailure(e: unknown): AppError {
   // `error_response`); its raw text still says why Alipay refused.
   const refused = parseRefusal(err.responseDataRaw);
   if (refused !== undefined) return refusal(refused);
-  if (err.name === 'AlipayRequestError' && /HttpClient Request error/.test(err.message ?? '')) {
+  // Matched on the message alone: alipay-sdk sets `name = this.constructor.name`, which the
+  // minified bundle mangles, so a name check never matched and timeouts became UpstreamError.
+  if (/^HttpClient Request error/.test(err.message ?? '')) {
     return new AppError('Unavailable', 'Alipay could not be reached; retry shortly.');
   }
   return new AppError('UpstreamError', 'Alipay gave an answer that could not be verified; retry shortly.');
