@@ -1,12 +1,12 @@
 import { AppError, toErrorBody } from '../shared/errors';
 import { deadlineOf, type FcContext } from '../shared/fc';
-import { describeCause, fingerprint, writeRequestLog } from '../shared/log';
+import { type RequestLog, describeCause, fingerprint, writeRequestLog } from '../shared/log';
 import { OtsSession, otsClient } from '../shared/ots';
 import { SessionStore, newSessionId } from '../shared/sessions';
 import { exchangeAuthCode } from './alipay';
 import { HttpRequest, HttpResponse, readBody, sendJson } from './http';
 import { type SessionRequest, parseSessionRequest } from './request';
-import { assumeClientRole } from './sts';
+import { type ClientCredentials, assumeClientRole } from './sts';
 import { loadSessionConfig } from './config';
 
 const config = loadSessionConfig();
@@ -18,6 +18,7 @@ export async function handler(req: HttpRequest, resp: HttpResponse, context: FcC
   const ots = new OtsSession(otsClient(context.credentials, config.ots.endpoint, config.ots.instance), deadline);
   const log = { requestId: context.requestId, function: context.function.name, op: 'unknown' };
   let session: string | undefined;
+  let result: Pick<RequestLog, 'outcome' | 'status' | 'code' | 'cause'>;
   try {
     if (req.method.toUpperCase() !== 'POST') {
       resp.setHeader('allow', 'POST');
@@ -25,28 +26,22 @@ export async function handler(req: HttpRequest, resp: HttpResponse, context: FcC
     }
     const request = parseSessionRequest(await readBody(req), header(req, 'content-type'));
     log.op = request.action;
-    session = request.action === 'login' ? undefined : fingerprint(request.sessionId);
+    if (request.action !== 'login') session = fingerprint(request.sessionId);
     const answer = await run(request, new SessionStore(ots, config.ots.sessionsTable), context, deadline);
-    if (request.action === 'login') session = fingerprint((answer as { sessionId: string }).sessionId);
+    if ('sessionId' in answer) session = fingerprint(answer.sessionId);
     sendJson(resp, 200, answer);
-    writeRequestLog({ ...log, outcome: 'ok', ms: Date.now() - startedAt, status: 200, session, ots: ots.roundTrips });
+    result = { outcome: 'ok', status: 200 };
   } catch (e) {
     const { status, body } = toErrorBody(e);
     sendJson(resp, status, body);
-    writeRequestLog({
-      ...log,
-      outcome: 'error',
-      ms: Date.now() - startedAt,
-      status,
-      code: body.error.code,
-      session,
-      ots: ots.roundTrips,
-      cause: describeCause(e),
-    });
+    result = { outcome: 'error', status, code: body.error.code, cause: describeCause(e) };
   }
+  writeRequestLog({ ...log, ...result, ms: Date.now() - startedAt, session, ots: ots.roundTrips });
 }
 
-async function run(request: SessionRequest, store: SessionStore, context: FcContext, deadline: number): Promise<unknown> {
+type SessionAnswer = { sessionId: string; expiresAt: string; sts: ClientCredentials } | { ok: true };
+
+async function run(request: SessionRequest, store: SessionStore, context: FcContext, deadline: number): Promise<SessionAnswer> {
   switch (request.action) {
     case 'login': {
       const uid = await exchangeAuthCode(config.alipay, request.authCode);
