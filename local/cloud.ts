@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AlipayGatewayEmulator, type AlipayGatewayOptions } from './alipay';
 import { CredentialStore, type PolicyDocument, type Principal } from './credentials';
-import { FcEmulator, type FunctionSpec } from './fc';
+import { FcEmulator, type FcOptions, type FunctionSpec } from './fc';
 import { devKeys, type DevKeys } from './keys';
 import { StsEmulator, type RoleSpec, type StsOptions, type TrustPolicyDocument } from './sts';
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from './tablestore';
@@ -29,6 +29,8 @@ export interface LocalCloudOptions {
   sts?: Pick<StsOptions, 'fault' | 'now'>;
   /** Clock of every temporary credential (STS and FC service role), to test expiry. */
   credentialClock?: () => number;
+  /** Local-only pages on the FC port (npm start's demo); see FcOptions.extraRoute. */
+  fcExtraRoute?: FcOptions['extraRoute'];
 }
 
 /** What a client needs: the stack Outputs as deployed, plus where the local endpoints are. */
@@ -145,6 +147,7 @@ export class LocalCloud {
       serviceRoles: this.serviceRoles(roles),
       credentials: this.credentials,
       log,
+      extraRoute: opts.fcExtraRoute,
       onFunctionLog: (_fn, line) => {
         this.functionLogs.push(line);
         opts.log?.(line);

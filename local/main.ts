@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { LocalCloud } from './cloud';
+import { demoRoute } from './demo';
 
 /**
  * `npm start`: the synthesized stack on this machine. Prints the client configuration, keeps
@@ -25,16 +26,20 @@ function isRequestLine(line: string): boolean {
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
   const startedAt = Date.now();
-  const cloud = await LocalCloud.start({
+  // The demo's config route reads the outputs at request time, once the cloud has started.
+  let cloud: LocalCloud | undefined;
+  cloud = await LocalCloud.start({
     outdir: path.join(root, 'cdk.out'),
     stateDir: path.join(root, '.local'),
     port: Number(process.env.PORT ?? 9000),
     log: (line) => {
       if (verbose || isRequestLine(line)) process.stdout.write(`${line}\n`);
     },
+    fcExtraRoute: demoRoute(root, () => cloud?.config),
   });
   process.stdout.write(`${JSON.stringify(cloud.config, null, 2)}\n`);
   process.stdout.write(`local cloud ready in ${Date.now() - startedAt} ms: ${cloud.config.endpoint} (config in .local/outputs.json)\n`);
+  process.stdout.write(`demo todo app: ${cloud.config.endpoint}/demo/\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -99,7 +99,17 @@ export class AlipayGatewayEmulator {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     if (url.pathname === '/gateway.do' && (req.method === 'POST' || req.method === 'GET')) return this.gateway(req, res, url);
-    if (url.pathname === '/dev/auth-code' && req.method === 'POST') return this.authCode(req, res);
+    if (url.pathname === '/dev/auth-code') {
+      // A development stand-in with no cloud counterpart (my.getAuthCode is an in-app API), so it
+      // may answer any origin: the browser demo on the FC port calls it cross-origin.
+      res.setHeader('access-control-allow-origin', '*');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
+        res.end();
+        return;
+      }
+      if (req.method === 'POST') return this.authCode(req, res);
+    }
     sendJson(res, 404, { error: 'not found' });
   }
 

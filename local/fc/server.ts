@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { CredentialStore, IssuedCredentials, Principal } from '../credentials';
 import { principalAllows } from '../policy';
 import { FunctionInstance, type FunctionSpec, type InvokeResult } from './instance';
-import { contentMd5, parseAuthorization, sign, signatureMatches, stringToSign } from './signature';
+import { contentMd5, parseAuthorization, requestDate, sign, signatureMatches, stringToSign } from './signature';
 
 export const API_VERSION = '2016-08-15';
 /** FC's limit for a synchronous invocation payload. */
@@ -22,6 +22,11 @@ export interface FcOptions {
   onFunctionLog?: (functionName: string, line: string) => void;
   /** One call per request: {service:'fc', kind, function, status, ms, code?}. */
   log?: (line: Record<string, unknown>) => void;
+  /**
+   * Local-only pages served from the FC port (the demo under /demo/), so a browser page is
+   * same-origin with the FC API and the session trigger. Returns true when it answered.
+   */
+  extraRoute?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 class FcError extends Error {
@@ -79,6 +84,7 @@ export class FcEmulator {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.opts.extraRoute?.(req, res)) return;
     const startedAt = Date.now();
     const requestId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://local');
@@ -150,9 +156,9 @@ export class FcEmulator {
     const headers = req.headers as Record<string, string | undefined>;
     const auth = parseAuthorization(headers.authorization);
     if (!auth) throw new FcError(403, 'AccessDenied', 'the request is not signed (missing Authorization header)');
-    const date = Date.parse(headers.date ?? '');
+    const date = Date.parse(requestDate(headers) ?? '');
     if (!Number.isFinite(date) || Math.abs(Date.now() - date) > MAX_CLOCK_SKEW_MS) {
-      throw new FcError(403, 'RequestTimeTooSkewed', 'the Date header is missing or too far from the server time');
+      throw new FcError(403, 'RequestTimeTooSkewed', 'the Date (or x-fc-date) header is missing or too far from the server time');
     }
     if (body.length > 0 && headers['content-md5'] !== contentMd5(body)) throw new FcError(400, 'InvalidArgument', 'Content-MD5 does not match the body');
     const check = this.opts.credentials.check(auth.keyId, headers['x-fc-security-token']);

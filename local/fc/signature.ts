@@ -12,13 +12,21 @@ export function stringToSign(method: string, path: string, headers: Record<strin
     .sort()
     .map((k) => `${k}:${headers[k]}\n`)
     .join('');
-  let s = `${method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${headers['date'] ?? ''}\n${fcHeaders}${path}`;
+  let s = `${method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${requestDate(headers) ?? ''}\n${fcHeaders}${path}`;
   if (queries) {
     const lines = Object.entries(queries).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}=${x}`));
     s += `\n${lines.sort().join('\n')}`;
   }
   return s;
 }
+
+/**
+ * The request time that is signed and checked for skew: `Date`, else `x-fc-date`. Browsers cannot
+ * send `Date` (a forbidden header name); FC's maintainers give `x-fc-date` as its stand-in for front
+ * ends (aliyun/fc-nodejs-sdk#43, confirmed working by the reporter, whose fc2 still signed the time
+ * in the DATE line). FC's signature page documents only `Date`; this fallback is that answer.
+ */
+export const requestDate = (headers: Record<string, string | undefined>): string | undefined => headers['date'] ?? headers['x-fc-date'];
 
 export const sign = (secret: string, text: string): string => createHmac('sha256', secret).update(text, 'utf8').digest('base64');
 

@@ -1,0 +1,146 @@
+import { readAnswer } from './answers';
+import { ClientError } from './errors';
+import { SessionKeeper, type SessionOptions } from './session';
+import { signInvoke } from './signing';
+import type { Transport } from './transport';
+import type { ClientConfig, CollectionOption, ListOptions, Page, Session, Stored, WriteOptions } from './types';
+
+export interface ClientOptions extends SessionOptions {
+  /** Renew STS credentials when fewer than this many ms remain (default 60 s). */
+  refreshMarginMs?: number;
+  /** Clock for credential-expiry decisions (tests); request `Date` headers always use the real time. */
+  now?: () => number;
+}
+
+/** FC codes that mean "these credentials are no good": renew once and retry. */
+const STALE_CREDENTIALS = new Set(['InvalidSecurityToken', 'SecurityTokenExpired', 'InvalidAccessKeyID', 'InvalidAccessKeyId']);
+
+type Event = Record<string, unknown>;
+
+/** Drops undefined options so the event carries only what the caller chose (the server refuses unknown shapes). */
+const pick = (o: object): Event => {
+  const out: Event = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out;
+};
+
+export class MiniAppClient {
+  private readonly keeper: SessionKeeper;
+  private readonly endpoint: string;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly transport: Transport,
+    private readonly opts: ClientOptions = {},
+  ) {
+    for (const k of ['AccountId', 'Region', 'ServiceName', 'DBFunctionName', 'SessionUrl'] as const) {
+      if (!config?.[k]) throw new ClientError('BadConfig', `config.${k} is missing (pass the stack Outputs)`);
+    }
+    this.endpoint = (config.endpoint ?? `https://${config.AccountId}.${config.Region}.fc.aliyuncs.com`).replace(/\/+$/, '');
+    this.now = opts.now ?? Date.now;
+    this.keeper = new SessionKeeper(config.SessionUrl, transport, opts);
+  }
+
+  /** The current session (id, expiry, STS credentials), or null when logged out. */
+  get session(): Session | null {
+    return this.keeper.session;
+  }
+
+  /** Exchanges an authCode from `my.getAuthCode` for a session. */
+  login(authCode: string): Promise<Session> {
+    return this.keeper.login(authCode);
+  }
+
+  logout(): Promise<void> {
+    return this.keeper.logout();
+  }
+
+  /** Renews the STS credentials now (the client also does this by itself before they expire). */
+  refresh(): Promise<Session> {
+    return this.keeper.refresh();
+  }
+
+  async put<T extends object>(obj: T & { id: string }, opts: WriteOptions = {}): Promise<Stored<T>> {
+    return (await this.db({ op: 'put', obj, ...pick(opts) })).data;
+  }
+
+  /** The object, or null when there is none with this id. */
+  async get<T extends object = Record<string, unknown>>(id: string, opts: CollectionOption = {}): Promise<Stored<T> | null> {
+    return (await this.db({ op: 'get', id, ...pick(opts) })).data;
+  }
+
+  /** One page in id order; pass `cursor` back for the next. */
+  async list<T extends object = Record<string, unknown>>(opts: ListOptions = {}): Promise<Page<T>> {
+    const answer = await this.db({ op: 'list', ...pick(opts) });
+    return { data: answer.data, cursor: answer.cursor ?? null };
+  }
+
+  /** Every page, fetched as the caller iterates. */
+  async *pages<T extends object = Record<string, unknown>>(opts: Omit<ListOptions, 'cursor'> = {}): AsyncGenerator<Page<T>> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list<T>({ ...opts, cursor });
+      yield page;
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
+  }
+
+  /** Every object of the collection, page by page: `for await (const todo of client.all())`. */
+  async *all<T extends object = Record<string, unknown>>(opts: Omit<ListOptions, 'cursor'> = {}): AsyncGenerator<Stored<T>> {
+    for await (const page of this.pages<T>(opts)) yield* page.data;
+  }
+
+  /** Changes only the fields given; `NotFound` when the object does not exist. */
+  async update<T extends object = Record<string, unknown>>(obj: Partial<T> & { id: string }, opts: WriteOptions = {}): Promise<Stored<T>> {
+    return (await this.db({ op: 'update', obj, ...pick(opts) })).data;
+  }
+
+  async remove(id: string, opts: WriteOptions = {}): Promise<void> {
+    await this.db({ op: 'remove', id, ...pick(opts) });
+  }
+
+  /**
+   * One db invocation: renew credentials first if they are about to expire, renew once more and
+   * retry if FC still calls them stale (clock skew, a restarted local cloud), and clear the session
+   * when the db function says it is gone.
+   */
+  private async db(event: Event): Promise<any> {
+    let session = this.keeper.session;
+    if (!session) throw new ClientError('NotLoggedIn', 'log in first');
+    if (Date.parse(session.sts.Expiration) - this.now() < (this.opts.refreshMarginMs ?? 60_000)) session = await this.keeper.refresh();
+    try {
+      return await this.invoke(session, event);
+    } catch (e) {
+      if (!(e instanceof ClientError && STALE_CREDENTIALS.has(e.code))) throw this.seen(e);
+    }
+    try {
+      return await this.invoke(await this.keeper.refresh(), event);
+    } catch (e) {
+      throw this.seen(e);
+    }
+  }
+
+  /** A `SessionInvalid` from db means the session is gone for good: forget it so the app logs in again. */
+  private seen(e: unknown): unknown {
+    if (e instanceof ClientError && e.code === 'SessionInvalid') this.keeper.clear();
+    return e;
+  }
+
+  private async invoke(session: Session, event: Event): Promise<any> {
+    const { sts } = session;
+    const body = JSON.stringify({ sid: session.sessionId, ...event });
+    const { path, headers } = signInvoke(
+      { accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, securityToken: sts.SecurityToken },
+      this.config.AccountId,
+      this.config.ServiceName,
+      this.config.DBFunctionName,
+      body,
+    );
+    return readAnswer(await this.transport({ url: `${this.endpoint}${path}`, method: 'POST', headers, body }));
+  }
+}
+
+export function createClient(config: ClientConfig, transport: Transport, opts?: ClientOptions): MiniAppClient {
+  return new MiniAppClient(config, transport, opts);
+}

@@ -1,0 +1,56 @@
+/** The stack Outputs (deployed) or `.local/outputs.json` (local mode); extra keys are ignored. */
+export interface ClientConfig {
+  AccountId: string;
+  Region: string;
+  ServiceName: string;
+  SessionFunctionName: string;
+  DBFunctionName: string;
+  SessionUrl: string;
+  /** FC base URL; default `https://<AccountId>.<Region>.fc.aliyuncs.com`. */
+  endpoint?: string;
+}
+
+export interface StsCredentials {
+  AccessKeyId: string;
+  AccessKeySecret: string;
+  SecurityToken: string;
+  /** ISO 8601, as STS writes it. */
+  Expiration: string;
+}
+
+/** What `login` and `refresh` answer (README, "session"). */
+export interface Session {
+  sessionId: string;
+  expiresAt: string;
+  sts: StsCredentials;
+}
+
+/** A stored object: the caller's fields plus the ones the server keeps. */
+export type Stored<T> = T & { id: string; uid: string; createdAt: string; updatedAt: string; version: number };
+
+export interface CollectionOption {
+  /** Named collection (1–64 of `A-Z a-z 0-9 _ -`); absent = `default`. */
+  collection?: string;
+}
+export interface WriteOptions extends CollectionOption {
+  /** Only if the object is at this version (`0` on put: only if it does not exist); else `Conflict`. */
+  ifVersion?: number;
+}
+export interface ListOptions extends CollectionOption {
+  /** 1–100; the server's default is 100. */
+  limit?: number;
+  /** From the previous page; absent = first page. */
+  cursor?: string;
+}
+export interface Page<T> {
+  data: Stored<T>[];
+  /** Pass to the next `list`; `null` on the last page. */
+  cursor: string | null;
+}
+
+/** Where a session survives a restart of the app: `localStorage`, or a wrapper over `my.getStorageSync`. */
+export interface SessionStorage {
+  getItem(key: string): string | null | undefined;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}

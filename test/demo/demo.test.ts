@@ -1,0 +1,141 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { LocalCloud } from '../../local/cloud';
+import { demoRoute } from '../../local/demo';
+import { buildClient, ROOT } from '../../tools/build-client';
+import { newUserId, startCloud } from '../support/local';
+
+/** Debian's chromium (apt-get install chromium); playwright-core cannot download browsers here. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = path.join(ROOT, '.local', 'screenshots', 'demo.png');
+const available = fs.existsSync(CHROMIUM);
+if (!available) console.warn(`test/demo skipped: no browser at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+
+(available ? describe : describe.skip)('todo demo in a browser', () => {
+  let cloud: LocalCloud;
+  let browser: Browser;
+  let base = '';
+
+  beforeAll(async () => {
+    await buildClient();
+    let config: LocalCloud['config'] | undefined;
+    cloud = await startCloud({ fcExtraRoute: demoRoute(ROOT, () => config) });
+    config = cloud.config;
+    base = `${cloud.config.endpoint}/demo/`;
+    // launch() gives the browser a fresh temporary profile of its own (it refuses --user-data-dir).
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60000);
+  afterAll(async () => {
+    await browser?.close();
+    await cloud?.stop();
+  });
+
+  /** A fresh browser profile (own localStorage), logged in through the page's simulated Alipay login. */
+  /** Headers as sent on the wire for each InvokeFunction call: the browser decides what actually goes out. */
+  const invokeHeaders: Record<string, string>[] = [];
+
+  async function logIn(userId: string): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: { width: 640, height: 720 } });
+    const page = await context.newPage();
+    page.on('request', (r) => {
+      if (r.url().endsWith('/invocations')) void r.allHeaders().then((h) => invokeHeaders.push(h));
+    });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(base);
+    await page.getByTestId('user').fill(userId);
+    await page.getByTestId('login-button').click();
+    await page.getByTestId('app').waitFor();
+    expect(await page.getByTestId('who').textContent()).toBe(userId);
+    expect(errors).toEqual([]);
+    return { context, page };
+  }
+
+  /** The page marks <body data-busy> from a click until the list is shown again. */
+  const settled = (page: Page) => page.waitForSelector('body:not([data-busy])', { state: 'attached' });
+
+  async function add(page: Page, text: string): Promise<void> {
+    await page.getByTestId('new-text').fill(text);
+    await page.getByTestId('add').click();
+    await settled(page);
+  }
+
+  const texts = (page: Page) => page.getByTestId('text').allTextContents();
+
+  it('two users each see only their own todos; complete, edit, remove and paging work', async () => {
+    const alice = await logIn(newUserId());
+    const bob = await logIn(newUserId());
+
+    for (const t of ['alice: milk', 'alice: bread', 'alice: eggs']) await add(alice.page, t);
+    for (const t of ['bob: tyres', 'bob: oil']) await add(bob.page, t);
+    expect(await texts(alice.page)).toEqual(['alice: milk', 'alice: bread', 'alice: eggs']);
+    expect(await texts(bob.page)).toEqual(['bob: tyres', 'bob: oil']);
+
+    // A reload reads from the server (the session survives in localStorage): still apart.
+    await alice.page.reload();
+    await bob.page.reload();
+    await alice.page.getByTestId('todo').first().waitFor();
+    await bob.page.getByTestId('todo').first().waitFor();
+    expect(await texts(alice.page)).toEqual(['alice: milk', 'alice: bread', 'alice: eggs']);
+    expect(await texts(bob.page)).toEqual(['bob: tyres', 'bob: oil']);
+
+    // Complete (update with ifVersion) and edit.
+    const milk = alice.page.getByTestId('todo').filter({ hasText: 'alice: milk' });
+    await milk.getByTestId('toggle').check();
+    await settled(alice.page);
+    await alice.page.getByTestId('todo').filter({ hasText: 'alice: bread' }).getByTestId('edit').click();
+    await alice.page.getByTestId('edit-text').fill('alice: rye bread');
+    await alice.page.getByTestId('edit-text').press('Enter');
+    await settled(alice.page);
+
+    // Paging: 7 todos at 5 per page.
+    for (const t of ['alice: 4', 'alice: 5', 'alice: 6', 'alice: 7']) await add(alice.page, t);
+    expect(await alice.page.getByTestId('todo').count()).toBe(5);
+    await alice.page.getByTestId('next').click();
+    await settled(alice.page);
+    expect(await alice.page.getByTestId('page').textContent()).toBe('page 2');
+    expect(await texts(alice.page)).toEqual(['alice: 6', 'alice: 7']);
+    expect(await alice.page.getByTestId('next').isDisabled()).toBe(true);
+
+    // Remove.
+    await alice.page.getByTestId('todo').filter({ hasText: 'alice: 7' }).getByTestId('remove').click();
+    await settled(alice.page);
+    expect(await texts(alice.page)).toEqual(['alice: 6']);
+    await alice.page.getByTestId('prev').click();
+    await settled(alice.page);
+    expect(await alice.page.getByTestId('page').textContent()).toBe('page 1');
+    expect(await texts(alice.page)).toEqual(['alice: milk', 'alice: rye bread', 'alice: eggs', 'alice: 4', 'alice: 5']);
+    expect(await alice.page.locator('li.done [data-testid=text]').allTextContents()).toEqual(['alice: milk']);
+
+    // Bob's view is untouched by all of it.
+    await bob.page.reload();
+    await bob.page.getByTestId('todo').first().waitFor();
+    expect(await texts(bob.page)).toEqual(['bob: tyres', 'bob: oil']);
+    expect(await bob.page.getByTestId('status').textContent()).toBe('');
+
+    expect(await alice.page.getByTestId('status').textContent()).toBe('');
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await alice.page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    // Logout returns to the login form; the ended session no longer opens the app after a reload.
+    await bob.page.getByTestId('logout').click();
+    await bob.page.getByTestId('login').waitFor();
+    await bob.page.reload();
+    await bob.page.getByTestId('login').waitFor();
+    expect(await bob.page.getByTestId('app').isHidden()).toBe(true);
+
+    // Chromium withholds the forbidden Date header; the signed x-fc-date carried the request time.
+    expect(invokeHeaders.length).toBeGreaterThan(10);
+    for (const h of invokeHeaders) {
+      expect(h).not.toHaveProperty('date');
+      expect(h['x-fc-date']).toMatch(/ GMT$/);
+    }
+
+    await alice.context.close();
+    await bob.context.close();
+  }, 60000);
+});
