@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { alipayErrors, type AlipayErrorValue } from './errors';
 import { AuthGrants, USER_ID_PATTERN } from './grants';
-import { readBody, send, sendJson } from './http';
+import { closeServer, listen } from '../http';
+import { readText, send, sendJson } from './http';
 import { oauthToken, type MethodResult } from './oauth';
 import { checkRequest } from './request';
 import { answerBody, rsa2Sign } from './signing';
@@ -54,7 +54,7 @@ export class AlipayGatewayEmulator {
     this.grants = new AuthGrants(this.now, opts.codeTtlMs ?? 5 * 60_000);
   }
 
-  listen(port = 0, host = '127.0.0.1'): Promise<string> {
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     const server = createServer((req, res) => {
       this.route(req, res).catch(() => {
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
@@ -62,14 +62,8 @@ export class AlipayGatewayEmulator {
       });
     });
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        const { port: bound } = server.address() as AddressInfo;
-        this.base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
-        resolve(this.base);
-      });
-    });
+    this.base = await listen(server, port, host);
+    return this.base;
   }
 
   get gatewayUrl(): string {
@@ -84,11 +78,8 @@ export class AlipayGatewayEmulator {
     for (const res of this.held) res.destroy();
     this.held.clear();
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    // alipay-sdk (undici) keeps connections alive; without this close() would wait for them.
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   private baseUrl(): string {
@@ -120,7 +111,7 @@ export class AlipayGatewayEmulator {
   /** `POST /dev/auth-code {"userId":"2088..."}` → `{"authCode":"..."}`: the local `my.getAuthCode`. */
   private async authCode(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const body = await readBody(req);
+    const body = await readText(req);
     let userId: unknown;
     try {
       userId = (JSON.parse(body ?? '') as { userId?: unknown }).userId;
@@ -137,7 +128,7 @@ export class AlipayGatewayEmulator {
 
   private async gateway(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const started = performance.now();
-    const body = await readBody(req);
+    const body = await readText(req);
     if (body === undefined) {
       send(res, 413, 'text/plain', 'Request Entity Too Large');
       return this.log('', 'too-large', started);

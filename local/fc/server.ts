@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody } from '../http';
 import type { CredentialStore, IssuedCredentials, Principal } from '../credentials';
 import { principalAllows } from '../policy';
 import { FunctionInstance, type FunctionSpec, type InvokeResult } from './instance';
@@ -61,12 +61,7 @@ export class FcEmulator {
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, resolve);
-    });
-    const { port: actual } = this.server.address() as AddressInfo;
-    this.url = `http://${host}:${actual}`;
+    this.url = await listen(this.server, port, host);
     return this.url;
   }
 
@@ -77,10 +72,7 @@ export class FcEmulator {
 
   async close(): Promise<void> {
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
-    if (this.server) {
-      this.server.closeAllConnections();
-      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    }
+    await closeServer(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -92,7 +84,8 @@ export class FcEmulator {
     let kind = 'unknown';
     let fn = '';
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, MAX_PAYLOAD);
+      if (!body) throw new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_PAYLOAD} bytes)`);
       const invoke = new RegExp(`^/${API_VERSION}/services/([^/]+)/functions/([^/]+)/invocations$`).exec(path);
       const proxy = new RegExp(`^/${API_VERSION}/proxy/([^/]+)/([^/]+)(/.*)?$`).exec(path);
       if (invoke && req.method === 'POST') {
@@ -224,21 +217,6 @@ export class FcEmulator {
   }
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_PAYLOAD) {
-        reject(new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_PAYLOAD} bytes)`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** FC drops x-fc-* headers before the function sees an HTTP request. */
 function stripFcHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody } from '../http';
 import { performance } from 'node:perf_hooks';
 import type { CredentialStore } from '../credentials';
 import { assumeRole, type RoleSpec } from './assume-role';
@@ -24,16 +24,6 @@ const API_VERSION = '2015-04-01';
 const MAX_BODY_BYTES = 64 * 1024;
 const HOST_ID = 'sts.aliyuncs.com';
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>, requestId: string): void {
   const text = JSON.stringify(body);
@@ -74,24 +64,14 @@ export class StsEmulator {
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        const { port: bound } = server.address() as AddressInfo;
-        resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`);
-      });
-    });
+    this.server = createServer((req, res) => void this.handle(req, res));
+    return listen(this.server, port, host);
   }
 
   async close(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    // pop-core uses a keep-alive agent; idle sockets would otherwise hold close() open.
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -101,7 +81,7 @@ export class StsEmulator {
     const log = (outcome: string) =>
       this.o.log?.({ service: 'sts', action, outcome, ms: Math.round(performance.now() - started) });
     try {
-      const body = await readBody(req);
+      const body = (await readBody(req, MAX_BODY_BYTES))?.toString('utf8');
       if (body === undefined) throw new StsError(413, 'RequestEntityTooLarge', 'The request body is too large.');
       // RPC parameters travel in the query (GET) or a form body (POST, what pop-core sends); POP reads both.
       const url = new URL(req.url ?? '/', 'http://local');

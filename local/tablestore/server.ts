@@ -4,7 +4,7 @@
  */
 import { randomUUID, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readBody } from '../http';
 import type { CredentialStore } from '../credentials';
 import { authenticate, authorize, instanceArn, tableArn, type ResourceContext } from './auth';
 import { OtsError, parameterInvalid } from './errors';
@@ -79,24 +79,14 @@ export class TablestoreEmulator {
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        const { port: bound } = server.address() as AddressInfo;
-        resolve(`http://${host}:${bound}`);
-      });
-    });
+    this.server = createServer((req, res) => void this.handle(req, res));
+    return listen(this.server, port, host);
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server) {
-      server.closeIdleConnections();
-      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
-    }
+    await closeServer(server);
     this.store.flush();
   }
 
@@ -117,7 +107,7 @@ export class TablestoreEmulator {
 
     let body: Buffer;
     try {
-      body = await readBody(req);
+      body = (await readBody(req)) as Buffer;
     } catch {
       log(0, 'ClientAborted');
       return;
@@ -169,11 +159,3 @@ export class TablestoreEmulator {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
