@@ -22,10 +22,15 @@ interface Row {
   writeId: string;
 }
 
-/** Attempts of a read-modify-write that loses races to other writers before it answers Conflict. */
-const MAX_RACES = 3;
+/**
+ * Attempts of an unconditional read-modify-write that keeps losing races to other writers of the
+ * same object, with a short jittered pause between them, before it gives up with Conflict.
+ */
+const MAX_RACES = 6;
+const racePause = (race: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * 2 ** race)));
 
 const conflict = () => new AppError('Conflict', 'The object changed since the given version; read it again and retry.');
+const contended = () => new AppError('Conflict', 'Other requests kept changing the object at the same time; retry.');
 const { EXPECT_EXIST, EXPECT_NOT_EXIST, IGNORE } = TableStore.RowExistenceExpectation;
 const versionIs = (v: number) =>
   new TableStore.Condition(EXPECT_EXIST, new TableStore.SingleColumnCondition('version', int64(v), TableStore.ComparatorType.EQUAL, false));
@@ -82,6 +87,7 @@ export class ObjectStore {
       if (ifVersion === 0) throw conflict();
     }
     for (let race = 0; race < MAX_RACES; race++) {
+      if (race > 0) await racePause(race);
       const current = await this.read(id);
       if (!current) {
         if (ifVersion !== undefined) throw conflict();
@@ -95,13 +101,14 @@ export class ObjectStore {
       if (written) return written;
       if (ifVersion !== undefined) throw conflict();
     }
-    throw conflict();
+    throw contended();
   }
 
   /** Changes only the given fields; the others keep their values. */
   async update(id: string, changes: Fields, ifVersion?: number): Promise<StoredObject> {
     const writeId = newWriteId();
     for (let race = 0; race < MAX_RACES; race++) {
+      if (race > 0) await racePause(race);
       const current = await this.read(id);
       if (!current) throw new AppError('NotFound', 'No object has this id; create it with put.');
       if (current.writeId === writeId) return this.present(id, current);
@@ -110,7 +117,7 @@ export class ObjectStore {
       if (written) return written;
       if (ifVersion !== undefined) throw conflict();
     }
-    throw conflict();
+    throw contended();
   }
 
   /** Removing a missing object is not an error (so a retried remove answers the same). */

@@ -4,46 +4,12 @@ import type { LocalCloud } from '../../local/cloud';
 import type { FaultDecision } from '../../local/tablestore';
 import { type StsCredentials, authCode, newUserId, postSession, startCloud } from '../support/local';
 import { invokeDb } from './helpers';
+import { STACK_FRAME, Secrets, pemBody } from '../support/secrets';
 
-/** The base64 body of a PEM key, whitespace removed. */
-const pemBody = (pem: string): string => pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-/**
- * 32-character pieces of a secret, 8 apart: any 40 characters of it contain a whole piece, so a
- * partial leak (a line cut short, a wrapped PEM) is still found.
- */
-const chunks = (s: string): string[] => {
-  const out: string[] = [];
-  for (let i = 0; i + 32 <= s.length; i += 8) out.push(s.slice(i, i + 32));
-  return out;
-};
-/** Access and refresh tokens as the Alipay emulator issues them (`authusrB` + 32 hex). */
-const ALIPAY_TOKEN = /authusr[A-Za-z0-9]{20,}/;
+/** Alipay response field names: none may reach a log line or an answer. */
 const TOKEN_KEY = /access_?token|refresh_?token|re_expires_in|auth_start/i;
-/** A JavaScript stack frame. */
-const STACK_FRAME = /\bat (?:async )?[\w$.<>[\] ]*\(?(?:\/|node:|file:|[A-Za-z]:\\)[^)\s]*:\d+:\d+|\n\s+at \S/;
-
-/** Records every secret the test handles, to search logs and answers for. */
-class Secrets {
-  private readonly items: { name: string; value: string }[] = [];
-  add(name: string, value: string | undefined): void {
-    if (value) this.items.push({ name, value });
-  }
-  addKey(name: string, pem: string): void {
-    for (const c of chunks(pemBody(pem))) this.items.push({ name, value: c });
-  }
-  addSts(name: string, sts: StsCredentials | undefined): void {
-    this.add(`${name} AccessKeySecret`, sts?.AccessKeySecret);
-    this.add(`${name} SecurityToken`, sts?.SecurityToken);
-  }
-  /** Which secrets (by name) appear in a text; also Alipay tokens and token keys. */
-  foundIn(text: string): string[] {
-    const found = new Set<string>();
-    for (const { name, value } of this.items) if (text.includes(value)) found.add(name);
-    if (ALIPAY_TOKEN.test(text)) found.add('an Alipay token');
-    if (TOKEN_KEY.test(text)) found.add('an Alipay token field');
-    return [...found];
-  }
-}
+/** Secrets found in a text, plus any Alipay token field name. */
+const leaksIn = (secrets: Secrets, text: string): string[] => [...secrets.foundIn(text), ...(TOKEN_KEY.test(text) ? ['an Alipay token field'] : [])];
 
 describe('function logs and error answers', () => {
   let cloud: LocalCloud;
@@ -155,26 +121,26 @@ describe('function logs and error answers', () => {
   it('the scan sees each kind of secret (positive controls)', async () => {
     const c = await code();
     const res = await session({ authCode: c });
-    expect(secrets.foundIn(JSON.stringify(res.body))).toEqual(
+    expect(leaksIn(secrets, JSON.stringify(res.body))).toEqual(
       expect.arrayContaining(['sessionId', 'client credentials AccessKeySecret', 'client credentials SecurityToken']),
     );
-    expect(secrets.foundIn(`{"code":"${c}"}`)).toEqual(['authCode']);
+    expect(leaksIn(secrets, `{"code":"${c}"}`)).toEqual(['authCode']);
     const keyBody = pemBody(cloud.keys.app.privateKeyPem);
-    for (const at of [0, 101, 203, keyBody.length - 40]) expect(secrets.foundIn(keyBody.slice(at, at + 40))).toEqual(['app private key']);
-    expect(secrets.foundIn('{"x":"authusrB0123456789abcdef0123456789abcdef"}')).toEqual(['an Alipay token']);
-    expect(secrets.foundIn('{"accessToken":"?"}')).toEqual(['an Alipay token field']);
+    for (const at of [0, 101, 203, keyBody.length - 40]) expect(leaksIn(secrets, keyBody.slice(at, at + 40))).toEqual(['app private key']);
+    expect(leaksIn(secrets, '{"x":"authusrB0123456789abcdef0123456789abcdef"}')).toEqual(['an Alipay token']);
+    expect(leaksIn(secrets, '{"accessToken":"?"}')).toEqual(['an Alipay token field']);
     expect(new Error('x').stack).toMatch(STACK_FRAME);
     expect(JSON.stringify({ stack: new Error('x').stack })).toMatch(STACK_FRAME);
   });
 
   it('no function log line carries a secret', () => {
     expect(cloud.functionLogs.length).toBeGreaterThanOrEqual(invocations);
-    const leaks = cloud.functionLogs.flatMap((line) => secrets.foundIn(line).map((s) => `${s}: ${line.slice(0, 200)}`));
+    const leaks = cloud.functionLogs.flatMap((line) => leaksIn(secrets, line).map((s) => `${s}: ${line.slice(0, 200)}`));
     expect(leaks).toEqual([]);
   });
 
   it('no line of the local cloud (emulators included) carries a secret', () => {
-    const leaks = allLines.flatMap((line) => secrets.foundIn(line).map((s) => `${s}: ${line.slice(0, 200)}`));
+    const leaks = allLines.flatMap((line) => leaksIn(secrets, line).map((s) => `${s}: ${line.slice(0, 200)}`));
     expect(leaks).toEqual([]);
   });
 
@@ -230,7 +196,7 @@ describe('function logs and error answers', () => {
     expect(errorAnswers.length).toBeGreaterThan(15);
     for (const text of errorAnswers) {
       expect(text).not.toMatch(STACK_FRAME);
-      expect(secrets.foundIn(text)).toEqual([]);
+      expect(leaksIn(secrets, text)).toEqual([]);
     }
   });
 });
@@ -253,9 +219,9 @@ describe('logs when Alipay refuses the app signature', () => {
       expect(res.status).toBe(502);
       expect(res.body.error.code).toBe('UpstreamError');
       expect(JSON.stringify(res.body)).not.toMatch(STACK_FRAME);
-      expect(secrets.foundIn(JSON.stringify(res.body))).toEqual([]);
+      expect(leaksIn(secrets, JSON.stringify(res.body))).toEqual([]);
       expect(cloud.functionLogs).toHaveLength(1);
-      expect(lines.flatMap((l) => secrets.foundIn(l))).toEqual([]);
+      expect(lines.flatMap((l) => leaksIn(secrets, l))).toEqual([]);
     } finally {
       await cloud.stop();
     }
