@@ -129,6 +129,7 @@ async function main(): Promise<void> {
   };
   const warm = [
     await warmOp('put', (i) => db({ op: 'put', obj: { id: `bench-${i}`, text: 'benchmark todo', done: false } })),
+    await warmOp('put (replace)', (i) => db({ op: 'put', obj: { id: `bench-${i}`, text: 'benchmark todo, edited', done: false } })),
     await warmOp('get', (i) => db({ op: 'get', id: `bench-${i}` })),
     await warmOp('list', () => db({ op: 'list', limit: 10 })),
     await warmOp('update', (i) => db({ op: 'update', obj: { id: `bench-${i}`, done: true } })),

@@ -22,6 +22,9 @@ interface Row {
   writeId: string;
 }
 
+/** A conditional write's outcome: done, or the row as it stands after the condition failed. */
+type Attempt = { done: StoredObject } | { current: Row | undefined };
+
 /**
  * Attempts of an unconditional read-modify-write that keeps losing races to other writers of the
  * same object, with a short jittered pause between them, before it gives up with Conflict.
@@ -78,45 +81,44 @@ export class ObjectStore {
   /**
    * Replaces the object's fields. `ifVersion` 0: only if it doesn't exist; n: only if it is at
    * version n. Without it the last writer wins, but createdAt and version stay right.
+   * A new object is created optimistically: one round trip in the common case.
    */
   async put(id: string, fields: Fields, ifVersion?: number): Promise<StoredObject> {
     const writeId = newWriteId();
-    if (ifVersion === undefined || ifVersion === 0) {
-      const created = await this.tryCreate(id, fields, writeId);
-      if (created) return created;
-      if (ifVersion === 0) throw conflict();
-    }
-    for (let race = 0; race < MAX_RACES; race++) {
-      if (race > 0) await racePause(race);
-      const current = await this.read(id);
-      if (!current) {
-        if (ifVersion !== undefined) throw conflict();
-        const created = await this.tryCreate(id, fields, writeId);
-        if (created) return created;
-        continue;
-      }
-      if (current.writeId === writeId) return this.present(id, current);
-      if (ifVersion !== undefined && current.version !== ifVersion) throw conflict();
-      const written = await this.tryReplace(id, current, fields, writeId);
-      if (written) return written;
-      if (ifVersion !== undefined) throw conflict();
-    }
-    throw contended();
+    const first = ifVersion === undefined || ifVersion === 0 ? await this.tryCreate(id, fields, writeId) : { current: await this.read(id) };
+    return this.settle(id, first, ifVersion, (current) =>
+      current ? this.tryReplace(id, current, fields, writeId) : this.tryCreate(id, fields, writeId),
+    );
   }
 
   /** Changes only the given fields; the others keep their values. */
   async update(id: string, changes: Fields, ifVersion?: number): Promise<StoredObject> {
     const writeId = newWriteId();
+    const current = await this.read(id);
+    if (!current) throw new AppError('NotFound', 'No object has this id; create it with put.');
+    return this.settle(id, { current }, ifVersion, (now) => {
+      if (!now) throw new AppError('NotFound', 'The object was removed meanwhile.');
+      return this.tryReplace(id, now, { ...now.fields, ...changes }, writeId);
+    });
+  }
+
+  /**
+   * Repeats a conditional write against the row as it now stands until it lands: Conflict as
+   * soon as the row is not at `ifVersion` (0 = absent), or after MAX_RACES lost races.
+   */
+  private async settle(id: string, attempt: Attempt, ifVersion: number | undefined, write: (current: Row | undefined) => Promise<Attempt>): Promise<StoredObject> {
     for (let race = 0; race < MAX_RACES; race++) {
-      if (race > 0) await racePause(race);
-      const current = await this.read(id);
-      if (!current) throw new AppError('NotFound', 'No object has this id; create it with put.');
-      if (current.writeId === writeId) return this.present(id, current);
-      if (ifVersion !== undefined && current.version !== ifVersion) throw conflict();
-      const written = await this.tryReplace(id, current, { ...current.fields, ...changes }, writeId);
-      if (written) return written;
-      if (ifVersion !== undefined) throw conflict();
+      if ('done' in attempt) return attempt.done;
+      let { current } = attempt;
+      if (race > 0) {
+        // Lost a race to another writer: wait a little, then work from a fresh read.
+        await racePause(race);
+        current = await this.read(id);
+      }
+      if (ifVersion !== undefined && (current?.version ?? 0) !== ifVersion) throw conflict();
+      attempt = await write(current);
     }
+    if ('done' in attempt) return attempt.done;
     throw contended();
   }
 
@@ -149,8 +151,8 @@ export class ObjectStore {
     return parseRow(columnsOf(row));
   }
 
-  /** PutRow only if absent; undefined when the row exists (and isn't our own write, landed by an earlier attempt). */
-  private async tryCreate(id: string, fields: Fields, writeId: string): Promise<StoredObject | undefined> {
+  /** PutRow only if absent. */
+  private async tryCreate(id: string, fields: Fields, writeId: string): Promise<Attempt> {
     const now = Date.now();
     const row: Row = { fields, version: 1, createdAt: now, updatedAt: now, writeId };
     try {
@@ -162,16 +164,14 @@ export class ObjectStore {
           attributeColumns: columnsFor(row),
         }),
       );
-      return this.present(id, row);
+      return { done: this.present(id, row) };
     } catch (e) {
-      if (!isConditionFailed(e)) throw e;
-      const now = await this.read(id);
-      return now?.writeId === writeId ? this.present(id, now) : undefined;
+      return this.afterConditionFailed(e, id, writeId);
     }
   }
 
-  /** Writes the next version if the row is still at `current.version`; undefined if someone else wrote first. */
-  private async tryReplace(id: string, current: Row, fields: Fields, writeId: string): Promise<StoredObject | undefined> {
+  /** Writes the next version if the row is still at `current.version`. */
+  private async tryReplace(id: string, current: Row, fields: Fields, writeId: string): Promise<Attempt> {
     const next: Row = { fields, version: current.version + 1, createdAt: current.createdAt, updatedAt: Date.now(), writeId };
     try {
       await this.ots.call((c) =>
@@ -182,13 +182,21 @@ export class ObjectStore {
           updateOfAttributeColumns: [{ PUT: columnsFor(next).filter((col) => !('createdAt' in col)) }],
         }),
       );
-      return this.present(id, next);
+      return { done: this.present(id, next) };
     } catch (e) {
-      if (!isConditionFailed(e)) throw e;
-      // Either another writer won, or our earlier attempt landed and only its answer was lost.
-      const now = await this.read(id);
-      return now?.writeId === writeId ? this.present(id, now) : undefined;
+      return this.afterConditionFailed(e, id, writeId);
     }
+  }
+
+  /**
+   * A write's condition failed: either another writer got there first, or our own earlier attempt
+   * landed and only its answer was lost (the row then carries our writeId). The row as read is
+   * handed back so the next attempt needs no second read.
+   */
+  private async afterConditionFailed(e: unknown, id: string, writeId: string): Promise<Attempt> {
+    if (!isConditionFailed(e)) throw e;
+    const now = await this.read(id);
+    return now?.writeId === writeId ? { done: this.present(id, now) } : { current: now };
   }
 
   private present(id: string, row: Row): StoredObject {
