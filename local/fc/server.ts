@@ -91,8 +91,10 @@ export class FcEmulator {
       if (invoke && req.method === 'POST') {
         kind = 'invoke';
         fn = invoke[2];
+        // Who is calling first (an unauthenticated caller learns nothing), then what, then may they.
+        const caller = this.authenticate(req, path, body);
         const spec = this.find(invoke[1], invoke[2]);
-        this.authorize(req, path, body, spec, undefined);
+        this.permit(caller, spec);
         const result = await this.run(spec, { kind: 'event', event: body }, requestId);
         this.answerInvoke(res, result, requestId);
       } else if (proxy) {
@@ -103,7 +105,7 @@ export class FcEmulator {
         if (!trigger) throw new FcError(404, 'TriggerNotFound', `function '${spec.functionName}' has no HTTP trigger`);
         if (!trigger.methods.includes(req.method ?? '')) throw new FcError(405, 'MethodNotAllowed', `method ${req.method} is not allowed by the trigger`);
         if (trigger.authType !== 'anonymous') {
-          this.authorize(req, path, body, spec, Object.fromEntries(url.searchParams));
+          this.permit(this.authenticate(req, path, body, Object.fromEntries(url.searchParams)), spec);
         }
         const result = await this.run(
           spec,
@@ -144,8 +146,8 @@ export class FcEmulator {
     return inst.spec;
   }
 
-  /** Signature, credentials and RAM policy, in the order FC checks them. */
-  private authorize(req: http.IncomingMessage, path: string, body: Buffer, spec: FunctionSpec, queries?: Record<string, string>): void {
+  /** The caller's credentials, once the request's signature, clock, body digest and token check out. */
+  private authenticate(req: http.IncomingMessage, path: string, body: Buffer, queries?: Record<string, string>): IssuedCredentials {
     const headers = req.headers as Record<string, string | undefined>;
     const auth = parseAuthorization(headers.authorization);
     if (!auth) throw new FcError(403, 'AccessDenied', 'the request is not signed (missing Authorization header)');
@@ -157,13 +159,18 @@ export class FcEmulator {
     const check = this.opts.credentials.check(auth.keyId, headers['x-fc-security-token']);
     if (!check.ok) {
       if (check.code === 'InvalidAccessKeyId') throw new FcError(403, 'InvalidAccessKeyID', `invalid access key ID '${auth.keyId}'`);
-      throw new FcError(403, check.code === 'SecurityTokenExpired' ? 'InvalidSecurityToken' : 'InvalidSecurityToken', check.message);
+      throw new FcError(403, 'InvalidSecurityToken', check.message);
     }
     const expected = sign(check.credentials.accessKeySecret, stringToSign(req.method ?? 'POST', path, headers, queries));
     if (!signatureMatches(expected, auth.signature)) {
       throw new FcError(403, 'SignatureNotMatch', 'The request signature we calculated does not match the signature you provided. Check your access key and signing method');
     }
-    if (!principalAllows(check.credentials.principal, 'fc:InvokeFunction', spec.arn)) {
+    return check.credentials;
+  }
+
+  /** RAM: the caller's role policies and, if any, its STS session policy must allow the invocation. */
+  private permit(caller: IssuedCredentials, spec: FunctionSpec): void {
+    if (!principalAllows(caller.principal, 'fc:InvokeFunction', spec.arn)) {
       throw new FcError(403, 'AccessDenied', `the caller is not authorized to perform 'fc:InvokeFunction' on resource '${spec.arn}'`);
     }
   }

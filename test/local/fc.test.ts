@@ -1,0 +1,173 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import FC from '@alicloud/fc2';
+import { CredentialStore, type IssuedCredentials } from '../../local/credentials';
+import { FcEmulator, type FunctionSpec } from '../../local/fc';
+
+/** Local FC driven by the real @alicloud/fc2 client, with small handlers written for each case. */
+const ACCOUNT = '1000000000000001';
+const REGION = 'cn-hangzhou';
+const arn = (fn: string) => `acs:fc:${REGION}:${ACCOUNT}:services/svc/functions/${fn}`;
+
+const HANDLERS: Record<string, string> = {
+  object: `exports.handler = async (event, context) => ({ got: event.toString(), requestId: context.requestId, fn: context.function.name,
+    hasCredentials: Boolean(context.credentials.accessKeyId && context.credentials.accessKeySecret && context.credentials.securityToken),
+    env: { TEMPLATE_VAR: process.env.TEMPLATE_VAR, PARENT_SECRET: process.env.PARENT_SECRET, TZ: process.env.TZ } });`,
+  text: `exports.handler = async () => 'plain text';`,
+  callback: `exports.handler = (event, context, callback) => setTimeout(() => callback(null, { viaCallback: true }), 5);`,
+  throws: `exports.handler = async () => { throw new TypeError('boom'); };`,
+  slow: `exports.handler = () => new Promise(() => {});`,
+  // Crashes its first instance only (the marker file outlives the process).
+  exits: `const fs = require('fs'); exports.handler = async () => { const mark = __dirname + '/crashed';
+    if (!fs.existsSync(mark)) { fs.writeFileSync(mark, ''); process.exit(3); } return { recovered: true }; };`,
+  initError: `throw new Error('cannot load');`,
+  http: `exports.handler = (req, resp, context) => { const chunks = []; req.on('data', (c) => chunks.push(c)); req.on('end', () => {
+    resp.setStatusCode(201); resp.setHeader('x-echo-method', req.method);
+    resp.send(JSON.stringify({ body: Buffer.concat(chunks).toString(), path: req.path, queries: req.queries, sawFcHeader: Object.keys(req.headers).some((h) => h.startsWith('x-fc-')) })); }); };`,
+};
+
+describe('local FC with the real fc2 client', () => {
+  const codeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-test-'));
+  const credentials = new CredentialStore();
+  let fc: FcEmulator;
+  let caller: IssuedCredentials;
+  let client: FC;
+
+  const spec = (name: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => {
+    const codeDir = path.join(codeRoot, name);
+    fs.mkdirSync(codeDir, { recursive: true });
+    fs.writeFileSync(path.join(codeDir, 'index.js'), HANDLERS[name]);
+    return {
+      serviceName: 'svc',
+      functionName: name,
+      arn: arn(name),
+      handler: 'index.handler',
+      runtime: 'nodejs20',
+      codeDir,
+      environment: { TEMPLATE_VAR: 'from-template', TZ: 'Asia/Shanghai' },
+      timeoutSeconds: 3,
+      memoryMB: 128,
+      ...extra,
+    };
+  };
+  const clientFor = (c: IssuedCredentials, overrides: Partial<{ accessKeySecret: string }> = {}) =>
+    new FC(ACCOUNT, { accessKeyID: c.accessKeyId, accessKeySecret: overrides.accessKeySecret ?? c.accessKeySecret, securityToken: c.securityToken, region: REGION, endpoint: fc.url });
+
+  beforeAll(async () => {
+    process.env.PARENT_SECRET = 'must-not-leak-into-functions';
+    fc = new FcEmulator({
+      accountId: ACCOUNT,
+      region: REGION,
+      functions: [
+        spec('object'), spec('text'), spec('callback'), spec('throws'), spec('slow', { timeoutSeconds: 1 }), spec('exits'), spec('initError'),
+        spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }),
+      ],
+      serviceRoles: { svc: { roleArn: `acs:ram::${ACCOUNT}:role/svc`, rolePolicies: [], sessionName: 'fc-svc' } },
+      credentials,
+    });
+    await fc.listen();
+    caller = credentials.issue(
+      {
+        roleArn: `acs:ram::${ACCOUNT}:role/client`,
+        sessionName: 'test',
+        rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: `acs:fc:${REGION}:${ACCOUNT}:services/svc/functions/*` }] }],
+        sessionPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: Object.keys(HANDLERS).filter((n) => n !== 'text').map(arn) }] },
+      },
+      900,
+    );
+    client = clientFor(caller);
+  });
+  afterAll(async () => {
+    delete process.env.PARENT_SECRET;
+    await fc.close();
+    fs.rmSync(codeRoot, { recursive: true, force: true });
+  });
+
+  it('runs the code with the FC context and only the template environment', async () => {
+    const res = await client.invokeFunction('svc', 'object', 'hello');
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.data).toEqual({
+      got: 'hello',
+      requestId: res.headers['x-fc-request-id'],
+      fn: 'object',
+      hasCredentials: true,
+      env: { TEMPLATE_VAR: 'from-template', TZ: 'Asia/Shanghai' },
+    });
+  });
+
+  it('keeps a warm instance and converts return values as FC does', async () => {
+    const before = fc.instance('svc', 'object')!.coldStarts;
+    await client.invokeFunction('svc', 'object', 'again');
+    expect(fc.instance('svc', 'object')!.coldStarts).toBe(before);
+    expect((await client.invokeFunction('svc', 'callback', '')).data).toEqual({ viaCallback: true });
+  });
+
+  it('answers a function error with 200 and x-fc-error-type, as FC does', async () => {
+    const res = await client.invokeFunction('svc', 'throws', '');
+    expect(res.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    expect(res.data).toMatchObject({ errorMessage: 'boom', errorType: 'TypeError' });
+    expect(Array.isArray(res.data.stackTrace)).toBe(true);
+    const init = await client.invokeFunction('svc', 'initError', '');
+    expect(init.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    expect(init.data.errorMessage).toBe('cannot load');
+  });
+
+  it('ends an instance that overruns its timeout or crashes, and starts a new one next time', async () => {
+    const slow = await client.invokeFunction('svc', 'slow', '');
+    expect(slow.data).toMatchObject({ errorType: 'FunctionTimeout' });
+    const crash = await client.invokeFunction('svc', 'exits', '');
+    expect(crash.data).toMatchObject({ errorType: 'ProcessExited' });
+    const after = await client.invokeFunction('svc', 'exits', '');
+    expect(after.data).toEqual({ recovered: true });
+    expect(fc.instance('svc', 'exits')!.coldStarts).toBe(2);
+  });
+
+  it('checks signature, credentials, clock and RAM policy in that order', async () => {
+    await expect(clientFor(caller, { accessKeySecret: 'wrong' }).invokeFunction('svc', 'object', 'x')).rejects.toMatchObject({ code: 'SignatureNotMatch' });
+    const forged = { ...caller, accessKeyId: 'STS.unknown' };
+    await expect(clientFor(forged).invokeFunction('svc', 'object', 'x')).rejects.toMatchObject({ code: 'InvalidAccessKeyID' });
+    // Allowed by the role (services/svc/functions/*) but not by the session policy.
+    await expect(client.invokeFunction('svc', 'text', '')).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(client.invokeFunction('svc', 'nope', '')).rejects.toMatchObject({ code: 'FunctionNotFound' });
+    await expect(client.invokeFunction('other', 'object', '')).rejects.toMatchObject({ code: 'ServiceNotFound' });
+    const skewed = await fetch(`${fc.url}/2016-08-15/services/svc/functions/object/invocations`, {
+      method: 'POST',
+      headers: { authorization: `FC ${caller.accessKeyId}:x`, date: new Date(Date.now() - 3600_000).toUTCString(), 'x-fc-security-token': caller.securityToken },
+      body: 'x',
+    });
+    expect(skewed.status).toBe(403);
+    expect(((await skewed.json()) as { ErrorCode: string }).ErrorCode).toBe('RequestTimeTooSkewed');
+    const unsigned = await fetch(`${fc.url}/2016-08-15/services/svc/functions/object/invocations`, { method: 'POST', body: 'x' });
+    expect(((await unsigned.json()) as { ErrorCode: string }).ErrorCode).toBe('AccessDenied');
+  });
+
+  it('refuses expired credentials', async () => {
+    let now = Date.now();
+    const clocked = new CredentialStore(() => now);
+    const local = new FcEmulator({ accountId: ACCOUNT, region: REGION, functions: [], serviceRoles: {}, credentials: clocked });
+    await local.listen();
+    try {
+      const c = clocked.issue({ roleArn: 'r', sessionName: 's', rolePolicies: [] }, 900);
+      now += 901_000;
+      const expired = new FC(ACCOUNT, { accessKeyID: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken, region: REGION, endpoint: local.url });
+      await expect(expired.invokeFunction('svc', 'object', '')).rejects.toMatchObject({ code: 'InvalidSecurityToken' });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('serves anonymous HTTP triggers for the allowed methods only, without x-fc-* headers', async () => {
+    const url = `${fc.url}/2016-08-15/proxy/svc/http/sub/path?a=1`;
+    const res = await fetch(url, { method: 'POST', body: 'payload', headers: { 'x-fc-invocation-type': 'Sync' } });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-echo-method')).toBe('POST');
+    expect(res.headers.get('x-fc-request-id')).toBeTruthy();
+    expect(await res.json()).toEqual({ body: 'payload', path: '/sub/path', queries: { a: '1' }, sawFcHeader: false });
+    const get = await fetch(url);
+    expect(get.status).toBe(405);
+    expect(((await get.json()) as { ErrorCode: string }).ErrorCode).toBe('MethodNotAllowed');
+    const noTrigger = await fetch(`${fc.url}/2016-08-15/proxy/svc/object/`, { method: 'POST' });
+    expect(((await noTrigger.json()) as { ErrorCode: string }).ErrorCode).toBe('TriggerNotFound');
+  });
+});
