@@ -13,8 +13,15 @@ export interface StackConfig {
 
 export const APP_ID_PATTERN = '^20\\d{14}$';
 const STAGE_PATTERN = /^[a-z][a-z0-9]{0,9}$/;
-/** Context keys that would put a secret into cdk.out; the key is a NoEcho deploy-time parameter only. */
-const FORBIDDEN_KEYS = ['privateKey', 'PrivateKey', 'private-key', 'appPrivateKey'];
+/**
+ * Context keys that would put a secret into cdk.out (the key is a NoEcho deploy-time parameter
+ * only), in every spelling a deployer is likely to try: camelCase, PascalCase, kebab and snake.
+ */
+const FORBIDDEN_KEYS = ['privateKey', 'appPrivateKey', 'alipayPrivateKey'].flatMap((name) => {
+  const words = name.split(/(?=[A-Z])/).map((w) => w.toLowerCase());
+  const pascal = words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  return [name, pascal, words.join('-'), words.join('_'), words.join('_').toUpperCase()];
+});
 
 export class ConfigError extends Error {}
 

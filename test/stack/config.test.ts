@@ -59,7 +59,7 @@ describe('readConfig', () => {
     expect(readConfig(ctx({ stage })).namePrefix).toBe(`miniapp-${stage}`);
   });
 
-  it.each(['privateKey', 'PrivateKey', 'private-key', 'appPrivateKey'])('refuses a private key in context key %j, without echoing it', (key) => {
+  it.each(['privateKey', 'PrivateKey', 'private-key', 'private_key', 'PRIVATE_KEY', 'appPrivateKey', 'alipayPrivateKey', 'alipay_private_key'])('refuses a private key in context key %j, without echoing it', (key) => {
     const secret = 'MIIEowIBAAKCAQEAsecretsecretsecret';
     const e = configError({ [key]: secret });
     expect(e.message).toContain(`"${key}" is refused`);
