@@ -36,8 +36,8 @@ function client(config: AlipayConfig): AlipaySdk {
  * base64, instead of failing every login with an opaque signing error.
  */
 export function privateKeyType(key: string): 'PKCS1' | 'PKCS8' {
-  if (key.includes('BEGIN PRIVATE KEY')) return 'PKCS8';
-  if (key.includes('BEGIN RSA PRIVATE KEY')) return 'PKCS1';
+  if (/BEGIN\s+PRIVATE\s+KEY/.test(key)) return 'PKCS8';
+  if (/BEGIN\s+RSA\s+PRIVATE\s+KEY/.test(key)) return 'PKCS1';
   try {
     createPrivateKey({ key: Buffer.from(key.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'pkcs8' });
     return 'PKCS8';
