@@ -49,6 +49,7 @@ export interface ClientConfig {
 }
 
 const ROLE = 'ALIYUN::RAM::Role';
+const MAX_KEPT_LOG_LINES = 100_000;
 
 /**
  * The whole stack on 127.0.0.1, derived from the synthesized template: tables, roles and their
@@ -57,6 +58,7 @@ const ROLE = 'ALIYUN::RAM::Role';
  */
 export class LocalCloud {
   readonly credentials: CredentialStore;
+  /** The latest lines the functions printed (tests scan them), capped so a long `npm start` doesn't grow without bound. */
   readonly functionLogs: string[] = [];
   tablestore!: TablestoreEmulator;
   sts!: StsEmulator;
@@ -149,7 +151,7 @@ export class LocalCloud {
       log,
       extraRoute: opts.fcExtraRoute,
       onFunctionLog: (_fn, line) => {
-        this.functionLogs.push(line);
+        if (this.functionLogs.push(line) > MAX_KEPT_LOG_LINES) this.functionLogs.splice(0, MAX_KEPT_LOG_LINES / 10);
         opts.log?.(line);
       },
     });
