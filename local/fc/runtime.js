@@ -97,6 +97,9 @@ function invokeHttp(msg) {
   });
 }
 
+// An instance lives only as long as its local FC: if the runner dies, so does the instance.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', async (/** @type {any} */ msg) => {
   if (msg.type !== 'invoke') return;
   try {
