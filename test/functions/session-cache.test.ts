@@ -1,0 +1,53 @@
+import { SessionCache } from '../../lambda/db/session-cache';
+import { db, login, postSession, startCloud } from '../support/local';
+import type { LocalCloud } from '../../local/cloud';
+
+describe('SessionCache (pure logic)', () => {
+  const session = (uid: string, expiresAt = 1e12) => ({ uid, expiresAt });
+
+  it('trusts an entry for at most ttlMs, and never past the session expiry', () => {
+    const cache = new SessionCache(10_000);
+    cache.set('a', session('u1'), 0);
+    expect(cache.get('a', 9_999)).toEqual(session('u1'));
+    expect(cache.get('a', 10_000)).toBeUndefined();
+    cache.set('b', session('u2', 5_000), 0);
+    expect(cache.get('b', 4_999)?.uid).toBe('u2');
+    expect(cache.get('b', 5_000)).toBeUndefined();
+  });
+
+  it('evicts the oldest entry beyond its capacity', () => {
+    const cache = new SessionCache(10_000, 2);
+    cache.set('a', session('1'), 0);
+    cache.set('b', session('2'), 0);
+    cache.set('c', session('3'), 0);
+    expect([cache.get('a', 1), cache.get('b', 1)?.uid, cache.get('c', 1)?.uid]).toEqual([undefined, '2', '3']);
+  });
+});
+
+describe('logout reaches a warm db instance within the cache bound', () => {
+  let cloud: LocalCloud;
+  beforeAll(async () => {
+    cloud = await startCloud();
+  });
+  afterAll(() => cloud.stop());
+
+  it('is refused no later than SESSION_CACHE_SECONDS after logout (as the template sets it)', async () => {
+    const bound = Number(cloud.fc.instance(cloud.config.ServiceName, cloud.config.DBFunctionName)!.spec.environment.SESSION_CACHE_SECONDS) * 1000;
+    expect(bound).toBe(10_000);
+    const session = await login(cloud);
+    expect((await db(cloud, session, { op: 'list' })).data).toEqual([]); // now cached by the warm instance
+    const loggedOutAt = Date.now();
+    expect((await postSession(cloud, { action: 'logout', sessionId: session.sessionId })).status).toBe(200);
+    let refusedAt: number | undefined;
+    while (Date.now() - loggedOutAt < bound + 2_000) {
+      const answer = await db(cloud, session, { op: 'list' });
+      if (answer.error?.code === 'SessionInvalid') {
+        refusedAt = Date.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(refusedAt).toBeDefined();
+    expect(refusedAt! - loggedOutAt).toBeLessThanOrEqual(bound + 250);
+  }, 20_000);
+});
