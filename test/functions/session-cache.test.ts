@@ -1,4 +1,7 @@
 import { SessionCache } from '../../lambda/db/session-cache';
+import { TableStore } from '../../lambda/shared/ots';
+import { sessionKey } from '../../lambda/shared/sessions';
+import { tableRows } from './helpers';
 import { db, login, postSession, startCloud } from '../support/local';
 import type { LocalCloud } from '../../local/cloud';
 
@@ -50,4 +53,32 @@ describe('logout reaches a warm db instance within the cache bound', () => {
     expect(refusedAt).toBeDefined();
     expect(refusedAt! - loggedOutAt).toBeLessThanOrEqual(bound + 250);
   }, 20_000);
+});
+
+describe('expiry is checked on every read, not left to the TTL', () => {
+  let cloud: LocalCloud;
+  beforeAll(async () => {
+    cloud = await startCloud();
+  });
+  afterAll(() => cloud.stop());
+
+  it('refuses a session whose row still exists but whose expiresAt has passed', async () => {
+    const session = await login(cloud);
+    // Move the stored expiry into the past, as an operator with write access could, leaving the row in place.
+    const env = cloud.fc.instance(cloud.config.ServiceName, cloud.config.DBFunctionName)!.spec.environment;
+    const creds = cloud.credentials.issue(
+      { roleArn: `acs:ram::${cloud.config.AccountId}:role/test-operator`, sessionName: 'op', rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: ['ots:UpdateRow', 'ots:GetRange'], Resource: ['*'] }] }] },
+      900,
+    );
+    const ots = new TableStore.Client({ endpoint: env.OTS_ENDPOINT, instancename: env.OTS_INSTANCE, accessKeyId: creds.accessKeyId, secretAccessKey: creds.accessKeySecret, stsToken: creds.securityToken, maxRetries: 0 });
+    await ots.updateRow({
+      tableName: env.SESSIONS_TABLE,
+      primaryKey: [{ sid: sessionKey(session.sessionId) }],
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_EXIST, null),
+      updateOfAttributeColumns: [{ PUT: [{ expiresAt: TableStore.Long.fromNumber(Date.now() - 1000) }] }],
+    });
+    expect((await tableRows(cloud, 'sessions')).some((r) => r.key.sid === sessionKey(session.sessionId))).toBe(true);
+    expect((await postSession(cloud, { action: 'refresh', sessionId: session.sessionId })).body.error.code).toBe('SessionInvalid');
+    expect((await db(cloud, session, { op: 'list' })).error.code).toBe('SessionInvalid');
+  });
 });
