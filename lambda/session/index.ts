@@ -45,12 +45,20 @@ async function run(request: SessionRequest, store: SessionStore, context: FcCont
   switch (request.action) {
     case 'login': {
       const uid = await exchangeAuthCode(config.alipay, request.authCode);
-      // Credentials first, row second: if either step fails no usable session exists, since
-      // credentials are worthless without a session row and no row is written without them.
-      const sts = await assumeClientRole(config.sts, context.credentials, uid, deadline);
+      // Credentials and row at once (one round trip less per login). If either fails the client
+      // gets no sessionId, so nothing usable exists: credentials are worthless without a row, and
+      // a row nobody was given the id of is unreachable (it is removed, or expires with the TTL).
       const sessionId = newSessionId();
-      const { expiresAt } = await store.create(sessionId, uid, Date.now(), config.sessionTtlSeconds);
-      return { sessionId, expiresAt: new Date(expiresAt).toISOString(), sts };
+      const [sts, row] = await Promise.allSettled([
+        assumeClientRole(config.sts, context.credentials, uid, deadline),
+        store.create(sessionId, uid, Date.now(), config.sessionTtlSeconds),
+      ]);
+      if (row.status === 'rejected') throw row.reason;
+      if (sts.status === 'rejected') {
+        await store.delete(sessionId).catch(() => undefined);
+        throw sts.reason;
+      }
+      return { sessionId, expiresAt: new Date(row.value.expiresAt).toISOString(), sts: sts.value };
     }
     case 'refresh': {
       const live = await store.read(request.sessionId, Date.now());
