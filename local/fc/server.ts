@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import { closeServer, listen, readBody } from '../http';
 import type { CredentialStore, IssuedCredentials, Principal } from '../credentials';
 import { principalAllows } from '../policy';
-import { FunctionInstance, type FunctionSpec, type InvokeResult } from './instance';
+import { FunctionInstance, type FunctionSpec, type InvokeRequest, type InvokeResult } from './instance';
 import { contentMd5, parseAuthorization, requestDate, sign, signatureMatches, stringToSign } from './signature';
 
 export const API_VERSION = '2016-08-15';
@@ -175,7 +175,7 @@ export class FcEmulator {
     }
   }
 
-  private async run(spec: FunctionSpec, req: { kind: 'event' | 'http'; event?: Buffer; request?: any }, requestId: string): Promise<InvokeResult> {
+  private async run(spec: FunctionSpec, req: Omit<InvokeRequest, 'context'>, requestId: string): Promise<InvokeResult> {
     const instance = this.instance(spec.serviceName, spec.functionName)!;
     return instance.invoke({
       ...req,
