@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Synth-time settings, read from CDK context (`-c key=value` or cdk.json) and checked before
  * anything is built, so a typo fails synth with a message that says what to fix.
@@ -9,10 +11,17 @@ export interface StackConfig {
   readonly stage?: string;
   /** Prefix of the account-wide names (FC service, RAM roles and policies). */
   readonly namePrefix: string;
+  /**
+   * Synthesizer qualifier: fixed, so synth is deterministic, and it names the OSS bucket
+   * `ros-cdk deploy` uploads code to (`cdk-<qualifier>-assets-<region>`). OSS bucket names are
+   * global, so it is derived from the AppId (and stage) when known: two apps never share one.
+   */
+  readonly assetQualifier: string;
 }
 
 export const APP_ID_PATTERN = '^20\\d{14}$';
 const STAGE_PATTERN = /^[a-z][a-z0-9]{0,9}$/;
+const QUALIFIER_PATTERN = /^[a-z0-9]{1,10}$/;
 /**
  * Context keys that would put a secret into cdk.out (the key is a NoEcho deploy-time parameter
  * only), in every spelling a deployer is likely to try: camelCase, PascalCase, kebab and snake.
@@ -44,7 +53,13 @@ export function readConfig(context: (key: string) => unknown): StackConfig {
       `Context "stage" is "${stage}": use 1-10 lower-case letters or digits starting with a letter (e.g. -c stage=prod); it becomes part of RAM and FC names.`,
     );
   }
-  return { appId, stage, namePrefix: stage ? `miniapp-${stage}` : 'miniapp' };
+  const qualifier = optionalString(context('qualifier'), 'qualifier');
+  if (qualifier !== undefined && !QUALIFIER_PATTERN.test(qualifier)) {
+    throw new ConfigError(`Context "qualifier" is "${qualifier}": use 1-10 lower-case letters or digits; it becomes part of the asset bucket name.`);
+  }
+  const assetQualifier =
+    qualifier ?? (appId ? `m${createHash('sha256').update(`${appId}:${stage ?? ''}`).digest('hex').slice(0, 8)}` : 'miniapp');
+  return { appId, stage, namePrefix: stage ? `miniapp-${stage}` : 'miniapp', assetQualifier };
 }
 
 function optionalString(value: unknown, key: string): string | undefined {

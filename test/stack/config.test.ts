@@ -25,16 +25,28 @@ const configError = (values: Record<string, unknown>): ConfigError => {
 
 describe('readConfig', () => {
   it('defaults: no appId, no stage, prefix "miniapp"', () => {
-    expect(readConfig(ctx({}))).toEqual({ appId: undefined, stage: undefined, namePrefix: 'miniapp' });
+    expect(readConfig(ctx({}))).toEqual({ appId: undefined, stage: undefined, namePrefix: 'miniapp', assetQualifier: 'miniapp' });
   });
 
   it('accepts a good appId and stage; the stage goes into the name prefix', () => {
-    expect(readConfig(ctx({ appId: GOOD_APP_ID, stage: 'prod' }))).toEqual({ appId: GOOD_APP_ID, stage: 'prod', namePrefix: 'miniapp-prod' });
+    expect(readConfig(ctx({ appId: GOOD_APP_ID, stage: 'prod' }))).toMatchObject({ appId: GOOD_APP_ID, stage: 'prod', namePrefix: 'miniapp-prod' });
+  });
+
+  it('derives the asset qualifier (the global OSS bucket name) from AppId and stage, stable run to run', () => {
+    const q = (values: Record<string, unknown>) => readConfig(ctx(values)).assetQualifier;
+    expect(q({ appId: GOOD_APP_ID })).toMatch(/^m[0-9a-f]{8}$/);
+    expect(q({ appId: GOOD_APP_ID })).toBe(q({ appId: GOOD_APP_ID }));
+    expect(q({ appId: GOOD_APP_ID })).not.toBe(q({ appId: '2021009999999999' }));
+    expect(q({ appId: GOOD_APP_ID, stage: 'prod' })).not.toBe(q({ appId: GOOD_APP_ID }));
+    expect(q({ appId: GOOD_APP_ID, qualifier: 'mine1' })).toBe('mine1');
+    const e = configError({ qualifier: 'Not-OK' });
+    expect(e.message).toContain('"qualifier"');
+    expect(e.message).toMatch(/lower-case letters or digits/);
   });
 
   it('accepts an appId given as a JSON number (cdk.json) and treats empty values as unset', () => {
     expect(readConfig(ctx({ appId: Number(GOOD_APP_ID) })).appId).toBe(GOOD_APP_ID);
-    expect(readConfig(ctx({ appId: '', stage: '' }))).toEqual({ appId: undefined, stage: undefined, namePrefix: 'miniapp' });
+    expect(readConfig(ctx({ appId: '', stage: '' }))).toEqual({ appId: undefined, stage: undefined, namePrefix: 'miniapp', assetQualifier: 'miniapp' });
   });
 
   it.each(['123', '20210012345678', '30210012345678901', '2021001234567890x', ' 2021001234567890', '2021-0012-3456-7890'])(
@@ -87,6 +99,13 @@ describe('synth with context', () => {
     const p = synthCached({ appId: GOOD_APP_ID }).template.Parameters?.AppId;
     expect(p?.Default).toBe(GOOD_APP_ID);
     expect(new RegExp(p!.AllowedPattern!).test(GOOD_APP_ID)).toBe(true);
+  });
+
+  it("appId makes the functions' code bucket the app's own (OSS bucket names are global)", () => {
+    const buckets = (t: Template) => resourcesOfType(t, 'ALIYUN::FC::Function').map(([, r]) => JSON.stringify((r.Properties?.Code as { OssBucketName: unknown }).OssBucketName));
+    const expected = `cdk-${readConfig(ctx({ appId: GOOD_APP_ID })).assetQualifier}-assets-\${ALIYUN::Region}`;
+    expect(buckets(synthCached({ appId: GOOD_APP_ID }).template)).toEqual([JSON.stringify({ 'Fn::Sub': expected }), JSON.stringify({ 'Fn::Sub': expected })]);
+    expect(buckets(synthCached().template)[0]).toContain('cdk-miniapp-assets-');
   });
 
   it('without appId the AppId parameter has no Default (the deployer must give it)', () => {
