@@ -72,7 +72,8 @@ async function run(request: SessionRequest, store: SessionStore, context: FcCont
   }
 }
 
+/** A request header by its lower-case name (Node and FC deliver header names lower-cased). */
 function header(req: HttpRequest, name: string): string | undefined {
-  const v = req.headers[name] ?? req.headers[name.toLowerCase()];
+  const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

@@ -1,4 +1,4 @@
-import { AppError, badRequest } from '../shared/errors';
+import { badRequest } from '../shared/errors';
 
 export type SessionRequest =
   | { action: 'login'; authCode: string }
@@ -40,6 +40,6 @@ export function parseSessionRequest(body: Buffer, contentType: string | undefine
       }
       return { action, sessionId };
     default:
-      throw new AppError('BadRequest', '"action" must be "login", "refresh" or "logout".');
+      throw badRequest('"action" must be "login", "refresh" or "logout".');
   }
 }

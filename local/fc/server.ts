@@ -10,6 +10,8 @@ export const API_VERSION = '2016-08-15';
 /** FC's limit for a synchronous invocation payload. */
 const MAX_PAYLOAD = 6 * 1024 * 1024;
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+const INVOKE_PATH = new RegExp(`^/${API_VERSION}/services/([^/]+)/functions/([^/]+)/invocations$`);
+const PROXY_PATH = new RegExp(`^/${API_VERSION}/proxy/([^/]+)/([^/]+)(/.*)?$`);
 
 export interface FcOptions {
   accountId: string;
@@ -86,8 +88,8 @@ export class FcEmulator {
     try {
       const body = await readBody(req, MAX_PAYLOAD);
       if (!body) throw new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_PAYLOAD} bytes)`);
-      const invoke = new RegExp(`^/${API_VERSION}/services/([^/]+)/functions/([^/]+)/invocations$`).exec(path);
-      const proxy = new RegExp(`^/${API_VERSION}/proxy/([^/]+)/([^/]+)(/.*)?$`).exec(path);
+      const invoke = INVOKE_PATH.exec(path);
+      const proxy = PROXY_PATH.exec(path);
       if (invoke && req.method === 'POST') {
         kind = 'invoke';
         fn = invoke[2];

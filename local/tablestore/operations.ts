@@ -129,12 +129,16 @@ function rowError(e: unknown): { isOk: false; error: { code: string; message: st
   return { isOk: false, error: { code: e.code, message: e.message } };
 }
 
-function checkDuplicateTables(names: string[]): void {
+/** What both batch operations check before touching a row: row count, duplicate tables, permission on each table. */
+function checkBatch(ctx: Parameters<Handler>[0], tables: { tableName: string }[], rowCount: number, limit: number, emptyMessage: string): void {
+  if (rowCount === 0) throw parameterInvalid(emptyMessage);
+  if (rowCount > limit) throw parameterInvalid(`Rows count exceeds the upper limit:${limit}.`);
   const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n)) throw parameterInvalid(`Duplicated table name: ${n}.`);
-    seen.add(n);
+  for (const { tableName } of tables) {
+    if (seen.has(tableName)) throw parameterInvalid(`Duplicated table name: ${tableName}.`);
+    seen.add(tableName);
   }
+  ctx.authorize(tables.map((t) => t.tableName));
 }
 
 export const operations: Record<string, Handler> = {
@@ -199,10 +203,7 @@ export const operations: Record<string, Handler> = {
   BatchGetRow(ctx, body) {
     const msg = decode(pb.BatchGetRowRequest, body);
     const total = msg.tables.reduce((n, t) => n + t.primaryKey.length, 0);
-    if (total === 0) throw parameterInvalid('No row specified in the request of BatchGetRow.');
-    if (total > MAX_BATCH_GET_ROWS) throw parameterInvalid(`Rows count exceeds the upper limit:${MAX_BATCH_GET_ROWS}.`);
-    checkDuplicateTables(msg.tables.map((t) => t.tableName));
-    ctx.authorize(msg.tables.map((t) => t.tableName));
+    checkBatch(ctx, msg.tables, total, MAX_BATCH_GET_ROWS, 'No row specified in the request of BatchGetRow.');
     const tables = msg.tables.map((t) => {
       let rows;
       try {
@@ -228,10 +229,7 @@ export const operations: Record<string, Handler> = {
   BatchWriteRow(ctx, body) {
     const msg = decode(pb.BatchWriteRowRequest, body);
     const total = msg.tables.reduce((n, t) => n + t.rows.length, 0);
-    if (total === 0) throw parameterInvalid('No row is specified in BatchWriteRow.');
-    if (total > MAX_BATCH_WRITE_ROWS) throw parameterInvalid(`Rows count exceeds the upper limit:${MAX_BATCH_WRITE_ROWS}.`);
-    checkDuplicateTables(msg.tables.map((t) => t.tableName));
-    ctx.authorize(msg.tables.map((t) => t.tableName));
+    checkBatch(ctx, msg.tables, total, MAX_BATCH_WRITE_ROWS, 'No row is specified in BatchWriteRow.');
     const kinds: Record<number, WriteKind> = { [OperationType.PUT]: 'put', [OperationType.UPDATE]: 'update', [OperationType.DELETE]: 'delete' };
     const tables = msg.tables.map((t) => ({
       tableName: t.tableName,
