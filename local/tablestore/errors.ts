@@ -27,3 +27,33 @@ export const noPermission = (): OtsError =>
   );
 /** Malformed PlainBuffer input: the real service answers these with OTSParameterInvalid too. */
 export const dataBroken = (detail: string): OtsError => parameterInvalid(`Cell data broken, ${detail}.`);
+
+/**
+ * A String/Binary primary-key value over its limit (1024 bytes). The wording is what the service
+ * answers today: the Java SDK's function tests assert "The length of primary key column: 'pk_0'
+ * exceeds the MaxLength:1024 with CurrentLength:1025." (aliyun/aliyun-tablestore-java-sdk,
+ * functiontest/RestrictedItemTest.java); the error-code reference documents the same template,
+ * https://www.alibabacloud.com/help/en/tablestore/developer-reference/error-codes.
+ */
+export const pkValueTooLong = (column: string, max: number, length: number): OtsError =>
+  parameterInvalid(`The length of primary key column: '${column}' exceeds the MaxLength:${max} with CurrentLength:${length}.`);
+
+/**
+ * A String/Binary attribute value over its limit (2 MB). Wording from the Java SDK's function tests
+ * against the service ("The length of attribute column: 'attr' exceeds the MaxLength:2097152 with
+ * CurrentLength:2097153.", RestrictedItemTest.java testCase23). The error-code reference above still
+ * prints an older form ("… exceeded the MaxLength:{MaxSize} with Current Length:{CellSize}."), from
+ * when the limit was 64 KB (the Python SDK's old tests); the newer tests are the 2 MB service.
+ */
+export const attributeValueTooLong = (column: string, max: number, length: number): OtsError =>
+  parameterInvalid(`The length of attribute column: '${column}' exceeds the MaxLength:${max} with CurrentLength:${length}.`);
+
+/**
+ * The instance's network ACL does not allow the network the request came from. Source:
+ * https://www.alibabacloud.com/help/en/tablestore/table-store-service/support/request-rejected-by-instance-acl-policies-exception-when-using-the-sdk-to-access-tablestore
+ * ("[ErrorCode]:OTSAuthFailed, [Message]:Request denied by instance ACL policies., … [HttpStatus:]403").
+ */
+export const deniedByInstanceAcl = (): OtsError => authFailed('Request denied by instance ACL policies.');
+
+/** Body over the request size limit. Source: the error-code reference above (413, "The size of POST data is too large."). */
+export const requestBodyTooLarge = (): OtsError => new OtsError(413, 'OTSRequestBodyTooLarge', 'The size of POST data is too large.');

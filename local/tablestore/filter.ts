@@ -3,6 +3,7 @@
  * in `Condition.column_condition` / `*Request.filter`, decoded and evaluated against a row.
  */
 import { parameterInvalid } from './errors';
+import { checkFilterValueLength } from './limits';
 import { decodeVariant, type Value } from './plainbuffer';
 import { Comparator, FilterType, LogicalOperator, pb } from './proto';
 import { compareValues } from './values';
@@ -42,11 +43,13 @@ export function decodeFilter(bytes: Uint8Array): ColumnFilter {
       if (s.comparator < Comparator.EQUAL || s.comparator > Comparator.LESS_EQUAL) {
         throw parameterInvalid(`Invalid relation operator: ${s.comparator}.`);
       }
+      const value = decodeVariant(s.columnValue);
+      checkFilterValueLength(s.columnName, value);
       return {
         kind: 'single',
         comparator: s.comparator,
         column: s.columnName,
-        value: decodeVariant(s.columnValue),
+        value,
         passIfMissing: !s.filterIfMissing,
         latestVersionOnly: s.latestVersionOnly,
       };

@@ -5,7 +5,8 @@
  */
 import { decodeFilter } from './filter';
 import { OtsError, parameterInvalid } from './errors';
-import { decodeRow, encodePrimaryKey, encodeRow, encodeRows, type KeyValue } from './plainbuffer';
+import { checkValueLengths, MAX_BATCH_GET_ROWS, MAX_BATCH_WRITE_ROWS, MAX_RANGE_BYTES, MAX_RANGE_ROWS } from './limits';
+import { decodeRow, encodePrimaryKey, encodeRow, encodeRows, type DecodedRow, type KeyValue } from './plainbuffer';
 import {
   Direction,
   int64ToNumber,
@@ -37,10 +38,6 @@ type Handler = (ctx: OpContext, body: Buffer) => OpResult;
 
 const READ_CU = { capacityUnit: { read: 1, write: 0 } };
 const WRITE_CU = { capacityUnit: { read: 0, write: 1 } };
-/** The service caps one GetRange response at 5000 rows (and 4 MB) and hands back a continuation key. */
-const MAX_RANGE_ROWS = 5000;
-const MAX_BATCH_GET_ROWS = 100;
-const MAX_BATCH_WRITE_ROWS = 200;
 
 function decode<T>(type: MessageType<T>, body: Buffer): T {
   try {
@@ -51,9 +48,39 @@ function decode<T>(type: MessageType<T>, body: Buffer): T {
 }
 const encode = (type: MessageType<unknown>, msg: object): Uint8Array => type.encode(msg).finish();
 
-/** A key-only PlainBuffer (GetRow, BatchGetRow) validated against the schema. */
-function readKey(table: Table, bytes: Uint8Array): KeyValue[] {
+/** A request row (key, row to write, range bound) decoded, its value lengths held to the service's limits. */
+function readRow(bytes: Uint8Array): DecodedRow {
   const row = decodeRow(bytes);
+  checkValueLengths(row);
+  return row;
+}
+
+/**
+ * The rows of a batch decoded up front: a value over its length limit fails the whole request
+ * before any row is applied (as the service answers it, see limits.ts), while a malformed row
+ * stays that row's own error.
+ */
+function readBatchRows(rows: Uint8Array[]): ({ row: DecodedRow } | { error: OtsError })[] {
+  return rows.map((bytes) => {
+    let row: DecodedRow;
+    try {
+      row = decodeRow(bytes);
+    } catch (e) {
+      if (e instanceof OtsError) return { error: e };
+      throw e;
+    }
+    checkValueLengths(row);
+    return { row };
+  });
+}
+
+const rowOf = (parsed: { row: DecodedRow } | { error: OtsError }): DecodedRow => {
+  if ('error' in parsed) throw parsed.error;
+  return parsed.row;
+};
+
+/** A key-only row (GetRow, BatchGetRow) validated against the schema. */
+function readKey(table: Table, row: DecodedRow): KeyValue[] {
   if (row.cells.length > 0) throw parameterInvalid('Attribute column cannot be given while reading data.');
   if (row.deleteMarker) throw parameterInvalid('Delete marker cannot be given.');
   return table.validateKey(row.primaryKey) as KeyValue[];
@@ -100,8 +127,7 @@ const writeCu = (cond: WriteCondition) =>
 type WriteKind = 'put' | 'update' | 'delete';
 
 /** One row write as PutRow/UpdateRow/DeleteRow and each BatchWriteRow row perform it. */
-function writeRow(table: Table, kind: WriteKind, bytes: Uint8Array, cond: WriteCondition, ret: ReturnSpec | undefined) {
-  const row = decodeRow(bytes);
+function writeRow(table: Table, kind: WriteKind, row: DecodedRow, cond: WriteCondition, ret: ReturnSpec | undefined) {
   const key = table.validateKey(row.primaryKey) as KeyValue[];
   if (kind === 'delete') {
     if (!row.deleteMarker) throw parameterInvalid('Invalid request of delete row: missing RowDeleteMarker in request.');
@@ -119,7 +145,8 @@ const singleWrite =
     ctx.authorize([msg.tableName]);
     const table = ctx.store.table(msg.tableName);
     const cond = condition(msg.condition);
-    const out = writeRow(table, kind, (msg as unknown as Record<string, Uint8Array>)[field], cond, returnSpec(msg.returnContent));
+    const row = readRow((msg as unknown as Record<string, Uint8Array>)[field]);
+    const out = writeRow(table, kind, row, cond, returnSpec(msg.returnContent));
     return { body: encode(res, { consumed: writeCu(cond), row: encodeRow(out) }), mutated: true };
   };
 
@@ -168,7 +195,7 @@ export const operations: Record<string, Handler> = {
     const msg = decode(pb.GetRowRequest, body);
     ctx.authorize([msg.tableName]);
     const table = ctx.store.table(msg.tableName);
-    const row = table.get(readKey(table, msg.primaryKey), readOptions(msg));
+    const row = table.get(readKey(table, readRow(msg.primaryKey)), readOptions(msg));
     return { body: encode(pb.GetRowResponse, { consumed: READ_CU, row: encodeRow(row) }), mutated: false };
   },
 
@@ -183,13 +210,13 @@ export const operations: Record<string, Handler> = {
     const opts = readOptions(msg);
     if (has(msg, 'limit') && msg.limit <= 0) throw parameterInvalid('The limit must be greater than 0.');
     const limit = Math.min(has(msg, 'limit') ? msg.limit : MAX_RANGE_ROWS, MAX_RANGE_ROWS);
-    const start = decodeRow(msg.inclusiveStartPrimaryKey);
-    const end = decodeRow(msg.exclusiveEndPrimaryKey);
+    const start = readRow(msg.inclusiveStartPrimaryKey);
+    const end = readRow(msg.exclusiveEndPrimaryKey);
     const { rows, next } = table.range(
       table.validateKey(start.primaryKey, true),
       table.validateKey(end.primaryKey, true),
       msg.direction === Direction.BACKWARD,
-      limit,
+      { rows: limit, bytes: MAX_RANGE_BYTES },
       opts,
     );
     const response = {
@@ -204,14 +231,15 @@ export const operations: Record<string, Handler> = {
     const msg = decode(pb.BatchGetRowRequest, body);
     const total = msg.tables.reduce((n, t) => n + t.primaryKey.length, 0);
     checkBatch(ctx, msg.tables, total, MAX_BATCH_GET_ROWS, 'No row specified in the request of BatchGetRow.');
-    const tables = msg.tables.map((t) => {
+    const keys = msg.tables.map((t) => readBatchRows(t.primaryKey));
+    const tables = msg.tables.map((t, ti) => {
       let rows;
       try {
         const table = ctx.store.table(t.tableName);
         const opts = readOptions(t);
-        rows = t.primaryKey.map((pk) => {
+        rows = keys[ti].map((pk) => {
           try {
-            return { isOk: true, consumed: READ_CU, row: encodeRow(table.get(readKey(table, pk), opts)) };
+            return { isOk: true, consumed: READ_CU, row: encodeRow(table.get(readKey(table, rowOf(pk)), opts)) };
           } catch (e) {
             return rowError(e);
           }
@@ -230,16 +258,17 @@ export const operations: Record<string, Handler> = {
     const msg = decode(pb.BatchWriteRowRequest, body);
     const total = msg.tables.reduce((n, t) => n + t.rows.length, 0);
     checkBatch(ctx, msg.tables, total, MAX_BATCH_WRITE_ROWS, 'No row is specified in BatchWriteRow.');
+    const changes = msg.tables.map((t) => readBatchRows(t.rows.map((r) => r.rowChange)));
     const kinds: Record<number, WriteKind> = { [OperationType.PUT]: 'put', [OperationType.UPDATE]: 'update', [OperationType.DELETE]: 'delete' };
-    const tables = msg.tables.map((t) => ({
+    const tables = msg.tables.map((t, ti) => ({
       tableName: t.tableName,
-      rows: t.rows.map((r) => {
+      rows: t.rows.map((r, ri) => {
         try {
           const table = ctx.store.table(t.tableName);
           const kind = kinds[r.type];
           if (!kind) throw parameterInvalid('The modify type is invalid.');
           const cond = condition(r.condition);
-          const out = writeRow(table, kind, r.rowChange, cond, returnSpec(r.returnContent));
+          const out = writeRow(table, kind, rowOf(changes[ti][ri]), cond, returnSpec(r.returnContent));
           return { isOk: true, consumed: writeCu(cond), row: encodeRow(out) };
         } catch (e) {
           return rowError(e);

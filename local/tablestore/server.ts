@@ -6,8 +6,10 @@ import { randomUUID, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listen, readBody } from '../http';
 import type { CredentialStore } from '../credentials';
+import { checkNetworkAcl } from './acl';
 import { authenticate, authorize, instanceArn, tableArn, type ResourceContext } from './auth';
-import { OtsError, parameterInvalid } from './errors';
+import { OtsError, parameterInvalid, requestBodyTooLarge } from './errors';
+import { MAX_REQUEST_BODY_BYTES } from './limits';
 import { operations } from './operations';
 import { pb } from './proto';
 import { Store } from './store';
@@ -39,6 +41,13 @@ export interface TablestoreOptions {
   fault?: (operation: string) => FaultDecision;
   /** One call per request: {service:'tablestore', op, status, ms, code?}. */
   log?: (line: Record<string, unknown>) => void;
+  /**
+   * The instance's network ACL (ALIYUN::OTS::InstanceV2 NetworkTypeAcl: INTERNET, VPC, CLASSIC).
+   * The emulator is the public endpoint, so without INTERNET every authenticated request is refused
+   * with 403 OTSAuthFailed "Request denied by instance ACL policies." (see acl.ts; DEFAULT_NETWORK_TYPE_ACL
+   * is the ACL of an instance whose template sets none). Undefined = not enforced.
+   */
+  networkTypeAcl?: string[];
 }
 
 /** The SDK only checks status < 300 and reads the request id; the rest mirrors the service's headers. */
@@ -105,14 +114,15 @@ export class TablestoreEmulator {
         ...extra,
       });
 
-    let body: Buffer;
+    let body: Buffer | undefined;
     try {
-      body = (await readBody(req)) as Buffer;
+      body = await readBody(req, MAX_REQUEST_BODY_BYTES);
     } catch {
       log(0, 'ClientAborted');
       return;
     }
     try {
+      if (!body) throw requestBodyTooLarge();
       if (req.method !== 'POST') throw new OtsError(405, 'OTSMethodNotAllowed', 'OTSMethodNotAllowedOnly POST method for requests is supported.');
       const creds = authenticate(
         { instanceName: this.opts.instanceName, credentials: this.opts.credentials, wallClock: Date.now },
@@ -120,6 +130,8 @@ export class TablestoreEmulator {
         req.headers,
         body,
       );
+      // After the signature, before RAM and any parameter check: the service's order (acl.ts).
+      checkNetworkAcl(this.opts.networkTypeAcl);
       const handler = Object.prototype.hasOwnProperty.call(operations, op) ? operations[op] : undefined;
       if (!handler) throw parameterInvalid(`Unsupported operation: '${op}'.`);
 

@@ -7,6 +7,7 @@
  */
 import { conditionCheckFail, invalidPk, parameterInvalid } from './errors';
 import { evaluate, type ColumnFilter, type VersionedValue } from './filter';
+import { rowDataSize } from './limits';
 import type { DecodedCell, KeyValue, OutputRow, PkColumn, PkValue, Value } from './plainbuffer';
 import { RowExistence } from './proto';
 import { compareKeys, variantName } from './values';
@@ -46,6 +47,12 @@ export interface WriteCondition {
 export interface ReturnSpec {
   type: number;
   columns: string[];
+}
+
+/** The rows a range scan has collected so far and their data size. */
+interface Page {
+  rows: OutputRow[];
+  bytes: number;
 }
 
 const VT_OF = { STRING: 'VT_STRING', INTEGER: 'VT_INTEGER', BINARY: 'VT_BLOB' } as const;
@@ -171,26 +178,29 @@ export class Table {
   }
 
   /**
-   * Range scan: inclusive start, exclusive end, in `backward` order when asked. Stops after
-   * `limit` rows; `next` is then the key of the next live row in range (absent when done).
+   * Range scan: inclusive start, exclusive end, in `backward` order when asked. Stops before the
+   * row that would pass `limit.rows` rows or `limit.bytes` of row data (limits.ts `rowDataSize`),
+   * cutting at a row boundary; `next` is then that row's key, so the next call (inclusive start)
+   * returns it first: nothing is lost or repeated. At least one row is always returned, so a row
+   * larger than the byte budget on its own still makes progress.
    */
   range(
     start: PkValue[],
     end: PkValue[],
     backward: boolean,
-    limit: number,
+    limit: { rows: number; bytes: number },
     opts: ReadOptions,
   ): { rows: OutputRow[]; next?: KeyValue[] } {
     const c = compareKeys(start, end);
     if (!backward && c >= 0) throw parameterInvalid('Begin key must less than end key in FORWARD.');
     if (backward && c <= 0) throw parameterInvalid('Begin key must more than end key in BACKWARD.');
-    const out: OutputRow[] = [];
+    const page: Page = { rows: [], bytes: 0 };
     const dead: number[] = [];
     let next: KeyValue[] | undefined;
     if (!backward) {
       const from = this.locate(start).index;
       for (let i = from; i < this.rows.length && compareKeys(this.rows[i].key, end) < 0; i++) {
-        if (this.visit(i, dead, out, limit, opts) === 'full') {
+        if (this.visit(i, dead, page, limit, opts) === 'full') {
           next = this.rows[i].key;
           break;
         }
@@ -198,7 +208,7 @@ export class Table {
     } else {
       const s = this.locate(start);
       for (let i = s.found ? s.index : s.index - 1; i >= 0 && compareKeys(this.rows[i].key, end) > 0; i--) {
-        if (this.visit(i, dead, out, limit, opts) === 'full') {
+        if (this.visit(i, dead, page, limit, opts) === 'full') {
           next = this.rows[i].key;
           break;
         }
@@ -206,18 +216,22 @@ export class Table {
     }
     // Purge expired rows found on the way (descending indexes keep the others valid).
     for (const i of dead.sort((a, b) => b - a)) this.rows.splice(i, 1);
-    return { rows: out, next };
+    return { rows: page.rows, next };
   }
 
-  private visit(i: number, dead: number[], out: OutputRow[], limit: number, opts: ReadOptions): 'full' | 'more' {
+  private visit(i: number, dead: number[], page: Page, limit: { rows: number; bytes: number }, opts: ReadOptions): 'full' | 'more' {
     const row = this.rows[i];
     if (!this.prune(row)) {
       dead.push(i);
       return 'more';
     }
-    if (out.length >= limit) return 'full';
+    if (page.rows.length >= limit.rows) return 'full';
     const projected = this.project(row, opts);
-    if (projected) out.push(projected);
+    if (!projected) return 'more';
+    const size = rowDataSize(projected);
+    if (page.rows.length > 0 && page.bytes + size > limit.bytes) return 'full';
+    page.rows.push(projected);
+    page.bytes += size;
     return 'more';
   }
 
