@@ -29,6 +29,12 @@ export interface FcOptions {
    * same-origin with the FC API and the session trigger. Returns true when it answered.
    */
   extraRoute?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /**
+   * Port of the first HTTP trigger's own listener (see triggerUrl); the next trigger, in the order
+   * of `functions`, gets the next port. 0 or undefined = ephemeral ports. Stable ports let
+   * `npm start` print URLs that stay the same between runs.
+   */
+  triggerPort?: number;
 }
 
 class FcError extends Error {
@@ -43,10 +49,15 @@ class FcError extends Error {
 
 /**
  * Local Function Compute 2.0: the InvokeFunction API (signed by fc2, authorized by RAM policy)
- * and HTTP triggers under /proxy/, running the bundled code assets in child processes.
+ * and HTTP triggers, running the bundled code assets in child processes. A trigger answers at two
+ * addresses, as in FC 2.0: under /2016-08-15/proxy/<service>/<function>/ on the API port (the
+ * address the 2020 client still POSTs to), and at a root URL of its own (the trigger's UrlInternet,
+ * a whole `<name>-<hash>.<region>.fcapp.run` host), here a listener with a port of its own.
  */
 export class FcEmulator {
   private server?: http.Server;
+  /** One listener per function with an HTTP trigger, keyed "service/function", in `functions` order. */
+  private readonly triggers = new Map<string, { server: http.Server; url: string }>();
   private readonly instances = new Map<string, FunctionInstance>();
   private serviceCredentials = new Map<string, IssuedCredentials>();
   url = '';
@@ -61,36 +72,81 @@ export class FcEmulator {
     return this.instances.get(`${serviceName}/${functionName}`);
   }
 
+  /**
+   * Starts the API listener on `port` and one listener per HTTP trigger on the same host (ports
+   * from `triggerPort`, else ephemeral). Resolves to the API URL; if any listener cannot start,
+   * the ones already started are closed and the error is thrown.
+   */
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.url = await listen(this.server, port, host);
+    try {
+      this.url = await listen(this.server, port, host);
+      let next = this.opts.triggerPort ?? 0;
+      for (const { spec } of this.instances.values()) {
+        if (!spec.httpTrigger) continue;
+        const server = http.createServer((req, res) => void this.handle(req, res, spec));
+        const trigger = { server, url: '' };
+        this.triggers.set(`${spec.serviceName}/${spec.functionName}`, trigger);
+        trigger.url = await listen(server, next, host);
+        if (next) next++;
+      }
+    } catch (e) {
+      await this.closeListeners();
+      throw e;
+    }
     return this.url;
   }
 
-  /** Public URL of a function's HTTP trigger, as the template's trigger attribute UrlInternet. */
+  /**
+   * The function's HTTP trigger as its UrlInternet attribute gives it: an origin with no path and
+   * no trailing slash. FC's API reference gives urlInternet as `https://svc-func-xxxxxxxx.cn-hangzhou.fcapp.run`
+   * (HTTPTrigger struct, https://www.alibabacloud.com/help/en/functioncompute/api-fc-2023-03-30-struct-httptrigger,
+   * and GetTrigger's sample response); ros-cdk-fc describes Trigger.attrUrlInternet with the same
+   * words ("The public domain address..."). Those pages are the 2023-03-30 API; no FC 2.0 page with
+   * an example value was found. Every path below it reaches the function as sent.
+   */
   triggerUrl(serviceName: string, functionName: string): string {
+    const url = this.triggers.get(`${serviceName}/${functionName}`)?.url;
+    if (!url) throw new Error(`function ${serviceName}/${functionName} has no HTTP trigger listening (no trigger, or listen() not called)`);
+    return url;
+  }
+
+  /** The same trigger under the API port's /proxy/ path (what the 2020 client POSTs to); the function sees the path below it. */
+  proxyUrl(serviceName: string, functionName: string): string {
     return `${this.url}/${API_VERSION}/proxy/${serviceName}/${functionName}/`;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
-    await closeServer(this.server);
+    await this.closeListeners();
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (this.opts.extraRoute?.(req, res)) return;
+  private async closeListeners(): Promise<void> {
+    const servers = [this.server, ...[...this.triggers.values()].map((t) => t.server)];
+    this.server = undefined;
+    this.triggers.clear();
+    await Promise.all(servers.map(closeServer));
+  }
+
+  /** One request on the API listener, or (with `triggerFunction`) on the root listener of that function's trigger. */
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, triggerFunction?: FunctionSpec): Promise<void> {
+    if (!triggerFunction && this.opts.extraRoute?.(req, res)) return;
     const startedAt = Date.now();
     const requestId = randomUUID();
-    const url = new URL(req.url ?? '/', 'http://local');
-    const path = decodeURIComponent(url.pathname);
-    let kind = 'unknown';
-    let fn = '';
+    const target = requestTarget(req.url ?? '/');
+    let kind = triggerFunction ? 'http' : 'unknown';
+    let fn = triggerFunction?.functionName ?? '';
     try {
+      const path = decodePath(target.pathname);
       const body = await readBody(req, MAX_PAYLOAD);
       if (!body) throw new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_PAYLOAD} bytes)`);
-      const invoke = INVOKE_PATH.exec(path);
-      const proxy = PROXY_PATH.exec(path);
-      if (invoke && req.method === 'POST') {
+      const invoke = triggerFunction ? null : INVOKE_PATH.exec(path);
+      const proxy = triggerFunction ? null : PROXY_PATH.exec(path);
+      if (triggerFunction) {
+        // The whole host is the trigger (fcapp.run): the function sees the path as sent, and a
+        // signature covers that same path.
+        await this.serveHttp(req, res, triggerFunction, { path, signedPath: path, queries: target.queries, body }, requestId);
+      } else if (invoke && req.method === 'POST') {
         kind = 'invoke';
         fn = invoke[2];
         // Who is calling first (an unauthenticated caller learns nothing), then what, then may they.
@@ -102,30 +158,8 @@ export class FcEmulator {
       } else if (proxy) {
         kind = 'http';
         fn = proxy[2];
-        const spec = this.find(proxy[1], proxy[2]);
-        const trigger = spec.httpTrigger;
-        if (!trigger) throw new FcError(404, 'TriggerNotFound', `function '${spec.functionName}' has no HTTP trigger`);
-        if (!trigger.methods.includes(req.method ?? '')) throw new FcError(405, 'MethodNotAllowed', `method ${req.method} is not allowed by the trigger`);
-        if (trigger.authType !== 'anonymous') {
-          this.permit(this.authenticate(req, path, body, Object.fromEntries(url.searchParams)), spec);
-        }
-        const result = await this.run(
-          spec,
-          {
-            kind: 'http',
-            request: {
-              method: req.method ?? 'GET',
-              path: proxy[3] ?? '/',
-              url: req.url ?? '/',
-              headers: stripFcHeaders(req.headers),
-              queries: Object.fromEntries(url.searchParams),
-              clientIP: req.socket.remoteAddress ?? '',
-              body,
-            },
-          },
-          requestId,
-        );
-        this.answerHttp(res, result, requestId);
+        // fc2 signs the full /2016-08-15/proxy/... path; the function sees only what follows the function name.
+        await this.serveHttp(req, res, this.find(proxy[1], proxy[2]), { path: proxy[3] ?? '/', signedPath: path, queries: target.queries, body }, requestId);
       } else {
         throw new FcError(400, 'PathNotSupported', `'${req.method}' against '${path}' is not supported`);
       }
@@ -136,6 +170,39 @@ export class FcEmulator {
       res.end(JSON.stringify({ ErrorCode: err.code, ErrorMessage: err.message }));
       this.opts.log?.({ service: 'fc', kind, function: fn, status: err.status, code: err.code, ms: Date.now() - startedAt, requestId });
     }
+  }
+
+  /** An HTTP trigger request, from either address: the trigger's method and auth checks, then the function. */
+  private async serveHttp(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    spec: FunctionSpec,
+    target: { path: string; signedPath: string; queries: Record<string, string | string[]>; body: Buffer },
+    requestId: string,
+  ): Promise<void> {
+    const trigger = spec.httpTrigger;
+    if (!trigger) throw new FcError(404, 'TriggerNotFound', `function '${spec.functionName}' has no HTTP trigger`);
+    if (!trigger.methods.includes(req.method ?? '')) throw new FcError(405, 'MethodNotAllowed', `method ${req.method} is not allowed by the trigger`);
+    if (trigger.authType !== 'anonymous') {
+      this.permit(this.authenticate(req, target.signedPath, target.body, target.queries), spec);
+    }
+    const result = await this.run(
+      spec,
+      {
+        kind: 'http',
+        request: {
+          method: req.method ?? 'GET',
+          path: target.path,
+          url: req.url ?? '/',
+          headers: stripFcHeaders(req.headers),
+          queries: target.queries,
+          clientIP: req.socket.remoteAddress ?? '',
+          body: target.body,
+        },
+      },
+      requestId,
+    );
+    this.answerHttp(res, result, requestId);
   }
 
   private find(serviceName: string, functionName: string): FunctionSpec {
@@ -149,7 +216,7 @@ export class FcEmulator {
   }
 
   /** The caller's credentials, once the request's signature, clock, body digest and token check out. */
-  private authenticate(req: http.IncomingMessage, path: string, body: Buffer, queries?: Record<string, string>): IssuedCredentials {
+  private authenticate(req: http.IncomingMessage, path: string, body: Buffer, queries?: Record<string, string | string[]>): IssuedCredentials {
     const headers = req.headers as Record<string, string | undefined>;
     const auth = parseAuthorization(headers.authorization);
     if (!auth) throw new FcError(403, 'AccessDenied', 'the request is not signed (missing Authorization header)');
@@ -234,4 +301,27 @@ function stripFcHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
     if (!k.startsWith('x-fc-') && v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
+}
+
+/**
+ * The request target split as sent: the path is not normalized (WHATWG URL parsing would resolve
+ * `..` and read `//x` as a host), and a query key given twice becomes an array, as FC's
+ * `req.queries` ("a string or an array") and fc2's query signing both have it.
+ */
+function requestTarget(raw: string): { pathname: string; queries: Record<string, string | string[]> } {
+  const q = raw.indexOf('?');
+  const queries: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(q < 0 ? '' : raw.slice(q + 1))) {
+    const prev = queries[k];
+    queries[k] = prev === undefined ? v : ([] as string[]).concat(prev, v);
+  }
+  return { pathname: q < 0 ? raw : raw.slice(0, q), queries };
+}
+
+function decodePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    throw new FcError(400, 'InvalidArgument', `the request path '${pathname}' is not valid percent-encoding`);
+  }
 }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import FC from '@alicloud/fc2';
@@ -9,6 +11,10 @@ import { FcEmulator, type FunctionSpec } from '../../local/fc';
 const ACCOUNT = '1000000000000001';
 const REGION = 'cn-hangzhou';
 const arn = (fn: string) => `acs:fc:${REGION}:${ACCOUNT}:services/svc/functions/${fn}`;
+
+const HTTP_ECHO = `exports.handler = (req, resp, context) => { const chunks = []; req.on('data', (c) => chunks.push(c)); req.on('end', () => {
+    resp.setStatusCode(201); resp.setHeader('x-echo-method', req.method);
+    resp.send(JSON.stringify({ body: Buffer.concat(chunks).toString(), path: req.path, url: req.url, queries: req.queries, sawFcHeader: Object.keys(req.headers).some((h) => h.startsWith('x-fc-')) })); }); };`;
 
 const HANDLERS: Record<string, string> = {
   object: `exports.handler = async (event, context) => ({ got: event.toString(), requestId: context.requestId, fn: context.function.name,
@@ -22,10 +28,33 @@ const HANDLERS: Record<string, string> = {
   exits: `const fs = require('fs'); exports.handler = async () => { const mark = __dirname + '/crashed';
     if (!fs.existsSync(mark)) { fs.writeFileSync(mark, ''); process.exit(3); } return { recovered: true }; };`,
   initError: `throw new Error('cannot load');`,
-  http: `exports.handler = (req, resp, context) => { const chunks = []; req.on('data', (c) => chunks.push(c)); req.on('end', () => {
-    resp.setStatusCode(201); resp.setHeader('x-echo-method', req.method);
-    resp.send(JSON.stringify({ body: Buffer.concat(chunks).toString(), path: req.path, queries: req.queries, sawFcHeader: Object.keys(req.headers).some((h) => h.startsWith('x-fc-')) })); }); };`,
+  http: HTTP_ECHO,
+  signed: HTTP_ECHO,
 };
+
+/** fc2's own signer (a static the typings leave out), so the test does not sign with the emulator's code. */
+const fc2Signature = (FC as unknown as { getSignature(id: string, secret: string, method: string, path: string, headers: Record<string, string>, queries: Record<string, string>): string })
+  .getSignature;
+
+const errorCode = async (res: Response) => ((await res.json()) as { ErrorCode: string }).ErrorCode;
+
+/** Whether `port` on 127.0.0.1 can be bound right now. */
+const portIsFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+
+/** Two consecutive free ports (N, N+1): bind an ephemeral port, release it, and check its neighbour. */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const probe = net.createServer();
+    const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as net.AddressInfo).port)));
+    await new Promise((resolve) => probe.close(resolve));
+    if (port < 65535 && (await portIsFree(port + 1))) return port;
+  }
+}
 
 describe('local FC with the real fc2 client', () => {
   const codeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-test-'));
@@ -62,6 +91,7 @@ describe('local FC with the real fc2 client', () => {
       functions: [
         spec('object'), spec('text'), spec('callback'), spec('throws'), spec('slow', { timeoutSeconds: 1 }), spec('exits'), spec('initError'),
         spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }),
+        spec('signed', { httpTrigger: { authType: 'function', methods: ['POST'] } }),
       ],
       serviceRoles: { svc: { roleArn: `acs:ram::${ACCOUNT}:role/svc`, rolePolicies: [], sessionName: 'fc-svc' } },
       credentials,
@@ -157,17 +187,108 @@ describe('local FC with the real fc2 client', () => {
     }
   });
 
-  it('serves anonymous HTTP triggers for the allowed methods only, without x-fc-* headers', async () => {
-    const url = `${fc.url}/2016-08-15/proxy/svc/http/sub/path?a=1`;
+  it('serves anonymous HTTP triggers under /proxy/ for the allowed methods only, without x-fc-* headers', async () => {
+    const url = `${fc.proxyUrl('svc', 'http')}sub/path?a=1`;
+    expect(url).toBe(`${fc.url}/2016-08-15/proxy/svc/http/sub/path?a=1`);
     const res = await fetch(url, { method: 'POST', body: 'payload', headers: { 'x-fc-invocation-type': 'Sync' } });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-echo-method')).toBe('POST');
     expect(res.headers.get('x-fc-request-id')).toBeTruthy();
-    expect(await res.json()).toEqual({ body: 'payload', path: '/sub/path', queries: { a: '1' }, sawFcHeader: false });
+    expect(await res.json()).toEqual({ body: 'payload', path: '/sub/path', url: '/2016-08-15/proxy/svc/http/sub/path?a=1', queries: { a: '1' }, sawFcHeader: false });
+    // The 2020 client's address: the proxy root, trailing slash included.
+    expect(await (await fetch(fc.proxyUrl('svc', 'http'), { method: 'POST', body: '{}' })).json()).toMatchObject({ path: '/' });
     const get = await fetch(url);
     expect(get.status).toBe(405);
-    expect(((await get.json()) as { ErrorCode: string }).ErrorCode).toBe('MethodNotAllowed');
+    expect(await errorCode(get)).toBe('MethodNotAllowed');
     const noTrigger = await fetch(`${fc.url}/2016-08-15/proxy/svc/object/`, { method: 'POST' });
-    expect(((await noTrigger.json()) as { ErrorCode: string }).ErrorCode).toBe('TriggerNotFound');
+    expect(await errorCode(noTrigger)).toBe('TriggerNotFound');
+  });
+
+  it('serves each HTTP trigger at a root URL of its own, as fcapp.run does: every path, as sent', async () => {
+    const root = fc.triggerUrl('svc', 'http');
+    expect(root).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new URL(root).port).not.toBe(new URL(fc.url).port);
+    const res = await fetch(root, { method: 'POST', body: 'payload', headers: { 'x-fc-trace-id': 't' } });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-fc-request-id')).toBeTruthy();
+    expect(await res.json()).toEqual({ body: 'payload', path: '/', url: '/', queries: {}, sawFcHeader: false });
+    // A path below the root, even one that looks like an API path, is the function's.
+    const deep = await fetch(`${root}/2016-08-15/proxy/x/z%20q?a=1&b=2&a=3`, { method: 'POST', body: '' });
+    expect(await deep.json()).toEqual({ body: '', path: '/2016-08-15/proxy/x/z q', url: '/2016-08-15/proxy/x/z%20q?a=1&b=2&a=3', queries: { a: ['1', '3'], b: '2' }, sawFcHeader: false });
+    const get = await fetch(`${root}/anything`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('content-type')).toBe('application/json');
+    expect(await errorCode(get)).toBe('MethodNotAllowed');
+    expect(() => fc.triggerUrl('svc', 'object')).toThrow(/no HTTP trigger/);
+  });
+
+  it('checks a function-auth trigger\'s signature over the root path as sent', async () => {
+    const root = fc.triggerUrl('svc', 'signed');
+    const signedPost = (path: string, query: Record<string, string>, signAs = path) => {
+      const body = 'x';
+      const headers: Record<string, string> = {
+        date: new Date().toUTCString(),
+        'content-type': 'text/plain',
+        // fc2's Content-MD5 quirk: base64 of the hex digest.
+        'content-md5': Buffer.from(createHash('md5').update(body).digest('hex')).toString('base64'),
+        'x-fc-security-token': caller.securityToken,
+      };
+      headers.authorization = fc2Signature(caller.accessKeyId, caller.accessKeySecret, 'POST', signAs, headers, query);
+      return fetch(`${root}${path}?${new URLSearchParams(query)}`, { method: 'POST', headers, body });
+    };
+    const ok = await signedPost('/sub', { k: 'v' });
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({ path: '/sub', queries: { k: 'v' } });
+    // Signed for the proxy path, sent to the root: the path differs, so the signature does.
+    const misdirected = await signedPost('/sub', { k: 'v' }, '/2016-08-15/proxy/svc/signed/sub');
+    expect(await errorCode(misdirected)).toBe('SignatureNotMatch');
+    const unsigned = await fetch(root, { method: 'POST', body: 'x' });
+    expect(unsigned.status).toBe(403);
+    expect(await errorCode(unsigned)).toBe('AccessDenied');
+  });
+
+  it('puts the trigger listeners on consecutive ports from triggerPort, and close() frees every port', async () => {
+    const first = await freePortPair();
+    const local = new FcEmulator({
+      accountId: ACCOUNT,
+      region: REGION,
+      functions: [spec('object'), spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }), { ...spec('http'), functionName: 'http2', arn: arn('http2'), httpTrigger: { authType: 'anonymous', methods: ['POST'] } }],
+      serviceRoles: { svc: { roleArn: `acs:ram::${ACCOUNT}:role/svc`, rolePolicies: [], sessionName: 'fc-svc' } },
+      credentials,
+      triggerPort: first,
+    });
+    let ports: number[] = [];
+    try {
+      await local.listen();
+      expect(local.triggerUrl('svc', 'http')).toBe(`http://127.0.0.1:${first}`);
+      expect(local.triggerUrl('svc', 'http2')).toBe(`http://127.0.0.1:${first + 1}`);
+      const res = await fetch(`http://127.0.0.1:${first + 1}/p`, { method: 'POST', body: 'b' });
+      expect(await res.json()).toMatchObject({ body: 'b', path: '/p' });
+      ports = [Number(new URL(local.url).port), first, first + 1];
+      expect(await Promise.all(ports.map(portIsFree))).toEqual([false, false, false]);
+    } finally {
+      await local.close();
+    }
+    expect(await Promise.all(ports.map(portIsFree))).toEqual([true, true, true]);
+  });
+
+  it('fails listen() and releases what it bound when a trigger port is taken', async () => {
+    const taken = net.createServer();
+    const port = await new Promise<number>((resolve) => taken.listen(0, '127.0.0.1', () => resolve((taken.address() as net.AddressInfo).port)));
+    const local = new FcEmulator({
+      accountId: ACCOUNT,
+      region: REGION,
+      functions: [spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } })],
+      serviceRoles: {},
+      credentials,
+      triggerPort: port,
+    });
+    try {
+      await expect(local.listen()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(await portIsFree(Number(new URL(local.url).port))).toBe(true);
+    } finally {
+      await local.close();
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
