@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-
 /**
- * Synth-time settings, read from CDK context (`-c key=value` or cdk.json) and checked before
- * anything is built, so a typo fails synth with a message that says what to fix.
+ * Synth-time settings, read from the project's CDK context (cdk.json's "context" over
+ * cdk.context.json, see lib/project-context.ts) and checked before anything is built, so a typo
+ * fails synth with a message that says what to fix. The ros-cdk CLI has no -c option, so every
+ * message points at cdk.json.
  */
 export interface StackConfig {
   /** Default of the AppId parameter; deployers can still override it with --parameters. */
@@ -14,7 +14,8 @@ export interface StackConfig {
   /**
    * Synthesizer qualifier: fixed, so synth is deterministic, and it names the OSS bucket
    * `ros-cdk deploy` uploads code to (`cdk-<qualifier>-assets-<region>`). OSS bucket names are
-   * global, so it is derived from the AppId (and stage) when known: two apps never share one.
+   * global, so it must be unique to each deployer: lib/project-context.ts generates a random one
+   * per clone when the project does not set it.
    */
   readonly assetQualifier: string;
 }
@@ -26,11 +27,13 @@ const QUALIFIER_PATTERN = /^[a-z0-9]{1,10}$/;
  * Context keys that would put a secret into cdk.out (the key is a NoEcho deploy-time parameter
  * only), in every spelling a deployer is likely to try: camelCase, PascalCase, kebab and snake.
  */
-const FORBIDDEN_KEYS = ['privateKey', 'appPrivateKey', 'alipayPrivateKey'].flatMap((name) => {
+export const FORBIDDEN_KEYS: readonly string[] = ['privateKey', 'appPrivateKey', 'alipayPrivateKey'].flatMap((name) => {
   const words = name.split(/(?=[A-Z])/).map((w) => w.toLowerCase());
   const pascal = words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
   return [name, pascal, words.join('-'), words.join('_'), words.join('_').toUpperCase()];
 });
+/** Every context key readConfig reads: a value for one of them must come from the project's files. */
+export const CONTEXT_KEYS: readonly string[] = ['appId', 'stage', 'qualifier', ...FORBIDDEN_KEYS];
 
 export class ConfigError extends Error {}
 
@@ -39,27 +42,35 @@ export function readConfig(context: (key: string) => unknown): StackConfig {
     if (context(key) !== undefined) {
       throw new ConfigError(
         `Context "${key}" is refused: the app private key must never be written to cdk.out. ` +
-          'Pass it at deploy time instead: ros-cdk deploy --parameters PrivateKey=...',
+          'Remove it from cdk.json and cdk.context.json and pass it at deploy time instead: ros-cdk deploy --parameters PrivateKey=...',
       );
     }
   }
   const appId = optionalString(context('appId'), 'appId');
   if (appId !== undefined && !new RegExp(APP_ID_PATTERN).test(appId)) {
-    throw new ConfigError(`Context "appId" is "${appId}": an Alipay APPID is 16 digits starting with 20, e.g. -c appId=2021001234567890.`);
+    throw new ConfigError(
+      `Context "appId" is "${appId}": an Alipay APPID is 16 digits starting with 20; set it under "context" in cdk.json, e.g. "appId": "2021001234567890".`,
+    );
   }
   const stage = optionalString(context('stage'), 'stage');
   if (stage !== undefined && !STAGE_PATTERN.test(stage)) {
     throw new ConfigError(
-      `Context "stage" is "${stage}": use 1-10 lower-case letters or digits starting with a letter (e.g. -c stage=prod); it becomes part of RAM and FC names.`,
+      `Context "stage" is "${stage}": use 1-10 lower-case letters or digits starting with a letter (under "context" in cdk.json, e.g. "stage": "prod"); it becomes part of RAM and FC names.`,
     );
   }
   const qualifier = optionalString(context('qualifier'), 'qualifier');
-  if (qualifier !== undefined && !QUALIFIER_PATTERN.test(qualifier)) {
-    throw new ConfigError(`Context "qualifier" is "${qualifier}": use 1-10 lower-case letters or digits; it becomes part of the asset bucket name.`);
+  if (qualifier === undefined) {
+    throw new ConfigError(
+      'Context "qualifier" is not set: set "qualifier" under "context" in cdk.json (1-10 lower-case letters or digits, unique to you); ' +
+        'it names the OSS bucket ros-cdk deploy uploads the function code to, cdk-<qualifier>-assets-<region>.',
+    );
   }
-  const assetQualifier =
-    qualifier ?? (appId ? `m${createHash('sha256').update(`${appId}:${stage ?? ''}`).digest('hex').slice(0, 8)}` : 'miniapp');
-  return { appId, stage, namePrefix: stage ? `miniapp-${stage}` : 'miniapp', assetQualifier };
+  if (!QUALIFIER_PATTERN.test(qualifier)) {
+    throw new ConfigError(
+      `Context "qualifier" is "${qualifier}": use 1-10 lower-case letters or digits (under "context" in cdk.json); it becomes part of the asset bucket name.`,
+    );
+  }
+  return { appId, stage, namePrefix: stage ? `miniapp-${stage}` : 'miniapp', assetQualifier: qualifier };
 }
 
 function optionalString(value: unknown, key: string): string | undefined {

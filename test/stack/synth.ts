@@ -2,8 +2,11 @@
  * Test helper (not a test): synthesizes the real stack, exactly as bin/app.ts does (`buildApp` +
  * `readConfig`), into a fresh temporary directory, reads everything it wrote into memory and
  * deletes the directory before returning, so no test leaves a `cdk.out*` dir behind even when it
- * fails half-way.
+ * fails half-way. `TempProject` runs the real entry instead (tools/synth.ts or cdk.json's app
+ * command, as child processes) in a project directory of its own, so no test writes the repo's
+ * cdk.out or cdk.context.json.
  */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +21,12 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
   fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'),
 ).context;
+
+/**
+ * The asset qualifier of in-process synths. A real project gets a random one per clone
+ * (lib/project-context.ts); tests need a fixed one so that templates compare and snapshot.
+ */
+export const TEST_QUALIFIER = 'stacktest';
 
 export interface Synthesized {
   /** `app.synth().getStackArtifact(stack.artifactId).template` */
@@ -38,9 +47,10 @@ export interface SynthOptions {
 }
 
 /**
- * Synthesizes the stack with `context` (like `ros-cdk synth -c key=value ...`). Throws what
- * synth throws (a ConfigError for bad context). Environment variables that would change where
- * the App writes or what context it sees (CDK_OUTDIR, CDK_CONTEXT_JSON) are hidden meanwhile.
+ * Synthesizes the stack with `context` over cdk.json's context and TEST_QUALIFIER (as if they
+ * were set under "context" in cdk.json). Throws what synth throws (a ConfigError for bad
+ * context). Environment variables that would change where the App writes or what context it sees
+ * (CDK_OUTDIR, CDK_CONTEXT_JSON) are hidden meanwhile.
  */
 export function synth(context: Record<string, unknown> = {}, options: SynthOptions = {}): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'miniapp-stack-test-'));
@@ -51,8 +61,11 @@ export function synth(context: Record<string, unknown> = {}, options: SynthOptio
   try {
     const started = performance.now();
     const app = buildApp(
-      // ros-cdk-core types context values as strings (what `-c` gives); the App stores any JSON value.
-      new ros.App({ outdir, context: { ...(options.cdkJson === false ? {} : CDK_JSON_CONTEXT), ...context } as Record<string, string> }),
+      // ros-cdk-core types context values as strings; the App stores any JSON value.
+      new ros.App({
+        outdir,
+        context: { ...(options.cdkJson === false ? {} : CDK_JSON_CONTEXT), qualifier: TEST_QUALIFIER, ...context } as Record<string, string>,
+      }),
       readConfig,
     );
     const stack = app.node.findChild(STACK_ID) as ros.Stack;
@@ -125,4 +138,77 @@ function muteBundlingNotices(): () => void {
   return () => {
     process.stderr.write = original;
   };
+}
+
+/** What one run of the real entry left behind. */
+export interface ProjectRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  /** stderr without ROS CDK's "Bundling asset ..." lines. */
+  readonly stderr: string;
+  /** cdk.context.json after the run (undefined: there is none). */
+  readonly contextFile?: string;
+  /** The names in cdk.out after the run (empty: no cdk.out). */
+  readonly outFiles: readonly string[];
+  /** Exact text of cdk.out/MiniAppStack.template.json and .assets.json, when written. */
+  readonly templateJson?: string;
+  readonly assetsJson?: string;
+}
+
+const TS_NODE_REGISTER = require.resolve('ts-node/register/transpile-only');
+/**
+ * cdk.json's "app" for a project outside the repo: the real entry, by absolute paths (the
+ * project's cdk.json says `npx ts-node ... bin/app.ts`, which only resolves in the repo).
+ */
+export const TEMP_APP_COMMAND = `node -r "${TS_NODE_REGISTER}" "${path.join(PROJECT_ROOT, 'bin', 'app.ts')}"`;
+
+/**
+ * A project directory of its own (a fresh temp dir) with a cdk.json whose app command is the
+ * real bin/app.ts, and optionally a cdk.context.json. Runs happen in it as the CLI runs the app:
+ * cwd = the project. `remove()` deletes it.
+ */
+export class TempProject {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'miniapp-project-test-'));
+
+  constructor(cdkJsonContext: Record<string, unknown>, contextFile?: Record<string, unknown>) {
+    fs.writeFileSync(path.join(this.dir, 'cdk.json'), JSON.stringify({ app: TEMP_APP_COMMAND, context: cdkJsonContext }, null, 2));
+    if (contextFile) fs.writeFileSync(path.join(this.dir, 'cdk.context.json'), JSON.stringify(contextFile, null, 2));
+  }
+
+  /** `npm run synth -- ...args`: tools/synth.ts, run in this project. */
+  synth(args: readonly string[] = []): Promise<ProjectRun> {
+    return this.run(process.execPath, ['-r', TS_NODE_REGISTER, path.join(PROJECT_ROOT, 'tools', 'synth.ts'), ...args], {});
+  }
+
+  /** cdk.json's app command through a shell, as the ros-cdk CLI runs it, with `env` added (CDK_CONTEXT_JSON...). */
+  app(env: NodeJS.ProcessEnv): Promise<ProjectRun> {
+    return this.run('/bin/sh', ['-c', TEMP_APP_COMMAND], { CDK_OUTDIR: 'cdk.out', ...env });
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private run(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<ProjectRun> {
+    const inherited = { ...process.env };
+    delete inherited.CDK_CONTEXT_JSON;
+    delete inherited.CDK_OUTDIR;
+    // ts-node looks for tsconfig.json from the cwd; this project has none.
+    const fullEnv = { ...inherited, TS_NODE_PROJECT: path.join(PROJECT_ROOT, 'tsconfig.json'), ...env };
+    return new Promise((resolve, reject) => {
+      execFile(file, args, { cwd: this.dir, env: fullEnv, timeout: 120_000 }, (error, stdout, stderr) => {
+        if (error?.killed) return reject(new Error(`${args.join(' ')} timed out; stderr: ${stderr}`));
+        const read = (name: string) => (fs.existsSync(path.join(this.dir, name)) ? fs.readFileSync(path.join(this.dir, name), 'utf8') : undefined);
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          stdout,
+          stderr: stderr.replace(/^Bundling asset .*\n/gm, ''),
+          contextFile: read('cdk.context.json'),
+          outFiles: fs.existsSync(path.join(this.dir, 'cdk.out')) ? fs.readdirSync(path.join(this.dir, 'cdk.out')) : [],
+          templateJson: read(`cdk.out/${STACK_ID}.template.json`),
+          assetsJson: read(`cdk.out/${STACK_ID}.assets.json`),
+        });
+      });
+    });
+  }
 }
