@@ -13,24 +13,36 @@ export interface DataProps {
 
 /**
  * Tablestore: one instance, two tables.
+ * - The instance is an InstanceV2 with Internet access switched on explicitly. A new instance
+ *   refuses the Internet by default ("Request denied by instance ACL policies"), and FC 2.0
+ *   functions outside a VPC reach Tablestore only on its public endpoint. The alternative, the
+ *   functions in a VPC on the VPC endpoint, would need a VPC, a vSwitch and a NAT gateway (a
+ *   monthly fee) to still reach Alipay and STS; see the README's "Network" note.
+ *   TRUST_PROXY keeps the Tablestore console working.
  * - `sessions` (sid): keyed by a hash of the session id; Tablestore's TTL deletes each row
  *   SESSION_TTL_SECONDS after it was written, so sessions can never live forever.
  * - `objects` (uid, collection, id): the user id is the partition key, so one user's data is
  *   one contiguous, range-scannable slice, split by collection and paged by id.
  */
 export class Data extends ros.Construct {
-  readonly instance: ots.Instance;
+  readonly instance: ots.InstanceV2;
+  /** The instance's public endpoint, which InstanceV2 does not expose as an attribute. */
+  readonly publicEndpoint: string;
   readonly sessions: ots.Table;
   readonly objects: ots.Table;
 
   constructor(scope: ros.Construct, id: string, props: DataProps) {
     super(scope, id);
-    this.instance = new ots.Instance(this, 'OtsInstance', {
+    this.instance = new ots.InstanceV2(this, 'OtsInstance', {
       instanceName: props.instanceName,
-      description: 'Mini-program sessions and per-user data',
-      // Public network: FC 2.0 functions outside a VPC reach Tablestore on its public endpoint.
-      network: 'NORMAL',
+      instanceDescription: 'Mini-program sessions and per-user data',
       clusterType: 'HYBRID',
+      networkTypeAcl: ['INTERNET'],
+      networkSourceAcl: ['TRUST_PROXY'],
+    });
+    // Documented form of the public endpoint: https://<instance>.<region>.ots.aliyuncs.com
+    this.publicEndpoint = ros.Fn.sub('https://${Instance}.${ALIYUN::Region}.ots.aliyuncs.com', {
+      Instance: this.instance.attrInstanceName as string,
     });
     this.sessions = new ots.Table(this, 'SessionsTable', {
       instanceName: this.instance.attrInstanceName,

@@ -40,7 +40,7 @@ export class MiniAppStack extends ros.Stack {
     });
 
     const tables = {
-      OTS_ENDPOINT: data.instance.attrPublicEndpoint as string,
+      OTS_ENDPOINT: data.publicEndpoint,
       OTS_INSTANCE: data.instance.attrInstanceName as string,
       SESSIONS_TABLE,
       OBJECTS_TABLE,

@@ -66,7 +66,7 @@ describe('RAM: service role (assumed by Function Compute)', () => {
       resources: asArray(s.Resource).map((r) => resolve(t, r)),
       keys: Object.keys(s).sort(),
     }));
-    const [instanceId] = only(t, 'ALIYUN::OTS::Instance');
+    const [instanceId] = only(t, 'ALIYUN::OTS::InstanceV2');
     const instanceName = arnOf(instanceId, 'InstanceName');
     const [logstoreId, logstore] = only(t, 'ALIYUN::SLS::Logstore');
     const project = resolve(t, logstore.Properties?.ProjectName);
@@ -84,7 +84,7 @@ describe('RAM: service role (assumed by Function Compute)', () => {
 
   it('names its tables through Fn::Sub with the instance as a GetAtt of this stack\'s OTS instance and literal table names of existing tables', () => {
     const [, role] = serviceRole();
-    const [instanceId] = only(t, 'ALIYUN::OTS::Instance');
+    const [instanceId] = only(t, 'ALIYUN::OTS::InstanceV2');
     const otsResources = statementsOf(role)
       .filter((s) => (s.Action as string[]).every((a) => a.startsWith('ots:')))
       .flatMap((s) => asArray(s.Resource));
@@ -185,7 +185,9 @@ describe('parameters', () => {
       expect(key.length).toBeGreaterThanOrEqual(p.MinLength!);
       expect(key.length).toBeLessThanOrEqual(p.MaxLength!);
     }
-    for (const bad of ['', 'key"; rm -rf /', '${ALIYUN::AccountId}', 'a'.repeat(10) + '\u00e9']) expect(pattern.test(bad)).toBe(false);
+    for (const bad of ['key"; rm -rf /', '${ALIYUN::AccountId}', 'a'.repeat(10) + '\u00e9', 'a\tb', 'a\rb']) expect(pattern.test(bad)).toBe(false);
+    // The empty key passes the pattern (a PEM may end in a line break, so the last line may be empty) but not MinLength.
+    expect(p.MinLength).toBeGreaterThan(0);
   });
 
   it('AlipayPublicKey is optional (Default \'\') and its pattern accepts the empty string and a real public key', () => {
@@ -205,8 +207,9 @@ describe('parameters', () => {
       bad: ['', '123', '202100123456789', '20210012345678901', '3021001234567890', '1021001234567890', '2021-01234567890', ' 2021001234567890', '2021001234567890 ', 'abcdefghijklmnop'],
     },
     DBInstanceName: {
-      good: ['abc', 'miniapp-db', 'MiniApp01', 'a-b', 'a' + 'b'.repeat(14) + 'c'],
-      bad: ['', 'ab', '1abc', '-abc', 'abc-', 'a_b', 'my db', 'a' + 'b'.repeat(15) + 'c', 'abc\u00e9'],
+      good: ['abc', 'miniapp-db', 'miniapp01', 'a-b', 'a' + 'b'.repeat(14) + 'c'],
+      // Capitals: RAM matches the instance in a policy Resource in lower case only.
+      bad: ['', 'ab', '1abc', '-abc', 'abc-', 'a_b', 'my db', 'a' + 'b'.repeat(15) + 'c', 'abc\u00e9', 'MiniApp01', 'miniappDB'],
     },
     LogProjectName: {
       good: ['abc', 'miniapp-logs', '1abc', 'a1-2-3', 'a' + 'b'.repeat(61) + 'c'],

@@ -71,7 +71,7 @@ const PSEUDO: Record<string, string> = { 'ALIYUN::Region': REGION, 'ALIYUN::Acco
  * properties (resolved in turn). Anything not listed stays an opaque `<GetAtt:Id.Attr>` marker.
  */
 const ATTRIBUTES: Record<string, Record<string, (props: Record<string, any>, t: Template) => string>> = {
-  'ALIYUN::OTS::Instance': { InstanceName: (p, t) => resolve(t, p.InstanceName) },
+  'ALIYUN::OTS::InstanceV2': { InstanceName: (p, t) => resolve(t, p.InstanceName) },
   'ALIYUN::OTS::Table': { TableName: (p, t) => resolve(t, p.TableName) },
   'ALIYUN::SLS::Project': { Name: (p, t) => resolve(t, p.Name) },
   'ALIYUN::SLS::Logstore': { LogstoreName: (p, t) => resolve(t, p.LogstoreName), ProjectName: (p, t) => resolve(t, p.ProjectName) },
