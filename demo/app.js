@@ -6,8 +6,11 @@ const PAGE_SIZE = 5;
 const $ = (id) => document.getElementById(id);
 
 const outputs = await (await fetch('./config.json')).json();
-// Same origin as this page: the FC API and the session trigger are on the port that serves /demo/.
-const config = { ...outputs, endpoint: location.origin, SessionUrl: location.origin + new URL(outputs.SessionUrl).pathname };
+// Same origin as this page, so the browser needs no CORS: the FC API, and the session trigger under
+// FC's /proxy/ path (the address the 2020 client used), are on the port that serves /demo/.
+// SessionUrl itself is the trigger's own root URL, a different origin here as fcapp.run is in the cloud.
+const sessionPath = `/2016-08-15/proxy/${outputs.ServiceName}/${outputs.SessionFunctionName}/`;
+const config = { ...outputs, endpoint: location.origin, SessionUrl: location.origin + sessionPath };
 const client = createClient(config, fetchTransport(fetch), { storage: localStorage, onChange: (s) => s || showLogin() });
 
 // Cursor of each page seen so far: cursors[i] opens page i (page 0 has none), so Prev needs no server support.

@@ -6,7 +6,9 @@ import { FcEmulator, type FcOptions, type FunctionSpec } from './fc';
 import { devKeys, type DevKeys } from './keys';
 import { StsEmulator, type RoleSpec, type StsOptions, type TrustPolicyDocument } from './sts';
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from './tablestore';
-import { type CloudAssembly, ResolvedStack, readCloudAssembly } from './template';
+import { deployStack, type DeployedResource, type DeployedStack, type RosTemplate } from './ros/deploy';
+import { DEFAULT_NETWORK_TYPE_ACL } from './tablestore';
+import { type CloudAssembly, readCloudAssembly } from './template';
 
 export const LOCAL_ACCOUNT_ID = '1000000000000001';
 export const LOCAL_REGION = 'cn-hangzhou';
@@ -17,6 +19,8 @@ export interface LocalCloudOptions {
   outdir: string;
   /** FC port (the base URL clients use); 0 = ephemeral. Other emulators always use ephemeral ports. */
   port?: number;
+  /** Port of the first HTTP trigger's own root URL (SessionUrl); 0 = ephemeral. See FcOptions.triggerPort. */
+  triggerPort?: number;
   /** Where keys and data live; undefined = fresh keys and in-memory data (tests). */
   stateDir?: string;
   /** Extra template parameter values (otherwise development values). */
@@ -49,6 +53,8 @@ export interface ClientConfig {
 }
 
 const ROLE = 'ALIYUN::RAM::Role';
+const OTS_INSTANCE = 'ALIYUN::OTS::Instance';
+const OTS_INSTANCE_V2 = 'ALIYUN::OTS::InstanceV2';
 const MAX_KEPT_LOG_LINES = 100_000;
 
 /**
@@ -64,7 +70,10 @@ export class LocalCloud {
   sts!: StsEmulator;
   alipay!: AlipayGatewayEmulator;
   fc!: FcEmulator;
-  stack!: ResolvedStack;
+  /** The template as the local ROS deployed it: resources in creation order, parameter values, outputs. */
+  deployment!: DeployedStack;
+  /** Cloud hosts the stack names (STS, Alipay, Tablestore, trigger URLs) → the local URL serving each. */
+  private hosts: Record<string, string> = {};
   config!: ClientConfig;
   keys!: DevKeys;
 
@@ -88,33 +97,24 @@ export class LocalCloud {
     const assembly = readCloudAssembly(opts.outdir);
     this.keys = devKeys(opts.stateDir);
     const log = (line: Record<string, unknown>) => opts.log?.(JSON.stringify(line));
-    const fcUrl = () => this.fc.url;
-    let otsEndpoint: string | undefined;
-    this.stack = new ResolvedStack(assembly.template, {
-      parameters: {
-        AppId: DEV_APP_ID,
-        PrivateKey: this.keys.app.privateKeyPem,
-        AlipayPublicKey: this.keys.gateway.publicKeyPem,
-        DBInstanceName: 'miniapp-local',
-        LogProjectName: 'miniapp-local-logs',
-        ...opts.parameters,
-      },
+    // The local ROS refuses what ROS would refuse, before any emulator starts.
+    this.deployment = deployStack({
+      template: assembly.template,
+      parameters: { ...this.developmentParameters(assembly.template), ...opts.parameters },
       accountId: LOCAL_ACCOUNT_ID,
       region: LOCAL_REGION,
       stackName: assembly.stackName,
-      attribute: (id, attr, r) => {
-        if (r.type === 'ALIYUN::OTS::Instance' && /Endpoint$/.test(attr)) return otsEndpoint;
-        if (r.type === 'ALIYUN::FC::Trigger' && /^Url/.test(attr)) return `${fcUrl()}/2016-08-15/proxy/${r.props.ServiceName}/${r.props.FunctionName}/`;
-        if (r.type === 'ALIYUN::FC::Function' && attr === 'ARN') return functionArn(r.props.ServiceName, r.props.FunctionName);
-        return undefined;
-      },
     });
-    const params = this.stack.resolve({ AppId: { Ref: 'AppId' } }) as { AppId: string };
+    const of = (...types: string[]) => this.deployment.resources.filter((r) => types.includes(r.type));
 
-    const [instance] = this.stack.resourcesOfType('ALIYUN::OTS::Instance');
+    const instances = of(OTS_INSTANCE, OTS_INSTANCE_V2);
+    if (instances.length !== 1) throw new Error(`local mode runs exactly one Tablestore instance; the template has ${instances.length}`);
+    const [instance] = instances;
     this.tablestore = new TablestoreEmulator({
       instanceName: instance.props.InstanceName,
-      tables: this.stack.resourcesOfType('ALIYUN::OTS::Table').map(tableSpec),
+      tables: of('ALIYUN::OTS::Table').map(tableSpec),
+      // The emulator is the instance's public endpoint: without INTERNET in the ACL it refuses every request.
+      networkTypeAcl: instance.type === OTS_INSTANCE_V2 ? (instance.props.NetworkTypeACL ?? DEFAULT_NETWORK_TYPE_ACL) : DEFAULT_NETWORK_TYPE_ACL,
       credentials: this.credentials,
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
@@ -122,14 +122,14 @@ export class LocalCloud {
       log,
       ...opts.tablestore,
     });
-    otsEndpoint = await this.tablestore.listen();
+    const otsUrl = await this.tablestore.listen();
 
-    const roles = this.stack.resourcesOfType(ROLE).map((r) => roleSpec(r.props));
+    const roles = of(ROLE).map(roleSpec);
     this.sts = new StsEmulator({ accountId: LOCAL_ACCOUNT_ID, roles, credentials: this.credentials, log, ...opts.sts });
     const stsUrl = await this.sts.listen();
 
     this.alipay = new AlipayGatewayEmulator({
-      appId: params.AppId,
+      appId: this.deployment.parameters.AppId ?? DEV_APP_ID,
       appPublicKeyPem: this.keys.app.publicKeyPem,
       gatewayPrivateKeyPem: this.keys.gateway.privateKeyPem,
       log,
@@ -137,11 +137,15 @@ export class LocalCloud {
     });
     await this.alipay.listen();
 
-    const hosts: Record<string, string> = {
+    // Cloud hosts the template names, routed to the emulators that play them. Anything else
+    // (the VPC or internal Tablestore endpoints, say) stays unreachable, as it is from an FC
+    // function outside a VPC.
+    this.hosts = {
       [`sts.${LOCAL_REGION}.aliyuncs.com`]: stsUrl,
       'openapi.alipay.com': new URL(this.alipay.gatewayUrl).origin,
+      [`${String(instance.props.InstanceName).toLowerCase()}.${LOCAL_REGION}.ots.aliyuncs.com`]: otsUrl,
     };
-    const functions = this.stack.resourcesOfType('ALIYUN::FC::Function').map((r) => this.functionSpec(assembly, r.props, hosts));
+    const functions = of('ALIYUN::FC::Function').map((r) => this.functionSpec(assembly, r));
     this.fc = new FcEmulator({
       accountId: LOCAL_ACCOUNT_ID,
       region: LOCAL_REGION,
@@ -150,31 +154,50 @@ export class LocalCloud {
       credentials: this.credentials,
       log,
       extraRoute: opts.fcExtraRoute,
+      triggerPort: opts.triggerPort,
       onFunctionLog: (_fn, line) => {
         if (this.functionLogs.push(line) > MAX_KEPT_LOG_LINES) this.functionLogs.splice(0, MAX_KEPT_LOG_LINES / 10);
         opts.log?.(line);
       },
     });
     await this.fc.listen(opts.port ?? 0);
+    for (const t of of('ALIYUN::FC::Trigger').filter((t) => t.props.TriggerType === 'http')) {
+      this.hosts[new URL(String(t.attributes.UrlInternet)).host] = this.fc.triggerUrl(t.props.ServiceName, t.props.FunctionName);
+    }
 
-    const outputs = this.stack.outputs() as Omit<ClientConfig, 'endpoint' | 'authCodeUrl'>;
+    const outputs = Object.fromEntries(
+      Object.entries(this.deployment.outputs).map(([k, v]) => [k, typeof v === 'string' ? pointAtLocal(v, this.hosts) : v]),
+    ) as Omit<ClientConfig, 'endpoint' | 'authCodeUrl'>;
     this.config = { ...outputs, endpoint: this.fc.url, authCodeUrl: this.alipay.authCodeUrl };
     if (opts.stateDir) fs.writeFileSync(path.join(opts.stateDir, 'outputs.json'), `${JSON.stringify(this.config, null, 2)}\n`);
   }
 
-  private functionSpec(assembly: CloudAssembly, props: Record<string, any>, hosts: Record<string, string>): FunctionSpec {
+  /** Values for the template's parameters in local mode: development keys and names, for those it declares. */
+  private developmentParameters(template: RosTemplate): Record<string, string> {
+    const values: Record<string, string> = {
+      AppId: DEV_APP_ID,
+      PrivateKey: this.keys.app.privateKeyPem,
+      AlipayPublicKey: this.keys.gateway.publicKeyPem,
+      DBInstanceName: 'miniapp-local',
+      LogProjectName: 'miniapp-local-logs',
+    };
+    return Object.fromEntries(Object.entries(values).filter(([name]) => name in (template.Parameters ?? {})));
+  }
+
+  private functionSpec(assembly: CloudAssembly, fn: DeployedResource): FunctionSpec {
+    const props = fn.props;
     const codeDir = assembly.assetDirs.get(props.Code?.OssObjectName);
     if (!codeDir) throw new Error(`function ${props.FunctionName}: its code asset is not in ${assembly.outdir}; run npm run synth`);
-    const trigger = this.stack
-      .resourcesOfType('ALIYUN::FC::Trigger')
-      .find((t) => t.props.ServiceName === props.ServiceName && t.props.FunctionName === props.FunctionName && t.props.TriggerType === 'http');
+    const trigger = this.deployment.resources.find(
+      (t) => t.type === 'ALIYUN::FC::Trigger' && t.props.ServiceName === props.ServiceName && t.props.FunctionName === props.FunctionName && t.props.TriggerType === 'http',
+    );
     const environment = Object.fromEntries(
-      Object.entries((props.EnvironmentVariables ?? {}) as Record<string, string>).map(([k, v]) => [k, pointAtLocal(String(v), hosts)]),
+      Object.entries((props.EnvironmentVariables ?? {}) as Record<string, string>).map(([k, v]) => [k, pointAtLocal(String(v), this.hosts)]),
     );
     return {
       serviceName: props.ServiceName,
       functionName: props.FunctionName,
-      arn: functionArn(props.ServiceName, props.FunctionName),
+      arn: String(fn.attributes.ARN),
       handler: props.Handler,
       runtime: props.Runtime,
       codeDir,
@@ -188,7 +211,7 @@ export class LocalCloud {
   /** Each FC service's role, which must trust fc.aliyuncs.com as it must in the cloud. */
   private serviceRoles(roles: RoleSpec[]): Record<string, Principal> {
     const out: Record<string, Principal> = {};
-    for (const svc of this.stack.resourcesOfType('ALIYUN::FC::Service')) {
+    for (const svc of this.deployment.resources.filter((r) => r.type === 'ALIYUN::FC::Service')) {
       const role = roles.find((r) => r.arn === svc.props.Role);
       if (!role) throw new Error(`FC service ${svc.props.ServiceName}: role ${svc.props.Role} is not in the template`);
       const trusted = role.trust.Statement.some((s) => ([] as string[]).concat(s.Principal?.Service ?? []).includes('fc.aliyuncs.com'));
@@ -203,9 +226,6 @@ export class LocalCloud {
   }
 }
 
-export const functionArn = (serviceName: string, functionName: string): string =>
-  `acs:fc:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:services/${serviceName}/functions/${functionName}`;
-
 function tableSpec(r: { props: Record<string, any> }): TableSpec {
   return {
     name: r.props.TableName,
@@ -215,9 +235,9 @@ function tableSpec(r: { props: Record<string, any> }): TableSpec {
   };
 }
 
-function roleSpec(props: Record<string, any>): RoleSpec {
+function roleSpec({ props, attributes }: DeployedResource): RoleSpec {
   return {
-    arn: `acs:ram::${LOCAL_ACCOUNT_ID}:role/${props.RoleName}`,
+    arn: String(attributes.Arn),
     policies: ((props.Policies ?? []) as { PolicyDocument: PolicyDocument }[]).map((p) => p.PolicyDocument),
     trust: props.AssumeRolePolicyDocument as TrustPolicyDocument,
     maxSessionDuration: props.MaxSessionDuration ?? 3600,

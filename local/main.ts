@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { LocalCloud } from './cloud';
 import { demoRoute } from './demo';
+import { RosError } from './ros/errors';
 
 /**
  * `npm start`: the synthesized stack on this machine. Prints the client configuration, keeps
@@ -26,12 +27,15 @@ function isRequestLine(line: string): boolean {
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
   const startedAt = Date.now();
+  const port = Number(process.env.PORT ?? 9000);
   // The demo's config route reads the outputs at request time, once the cloud has started.
   let cloud: LocalCloud | undefined;
   cloud = await LocalCloud.start({
     outdir: path.join(root, 'cdk.out'),
     stateDir: path.join(root, '.local'),
-    port: Number(process.env.PORT ?? 9000),
+    port,
+    // The session trigger's root URL (SessionUrl, as on fcapp.run) gets the next port: stable from run to run.
+    triggerPort: port ? port + 1 : 0,
     log: (line) => {
       if (verbose || isRequestLine(line)) process.stdout.write(`${line}\n`);
     },
@@ -53,6 +57,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(`local cloud failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  // A template ROS would refuse fails here with ROS's kind of message (StackValidationFailed / CREATE_FAILED).
+  const message = e instanceof RosError ? e.toString() : e instanceof Error ? e.message : String(e);
+  process.stderr.write(`local cloud failed to start: ${message}\n`);
   process.exit(1);
 });

@@ -2,9 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LocalCloud } from '../../local/cloud';
-import { authCode, db, fcClient, login, postSession, startCloud } from '../support/local';
+import { authCode, db, fcClient, login as loginAt, newUserId, originalSessionUrl, postSession as postSessionAt, startCloud } from '../support/local';
 
-/** The 2020 template's client, unchanged: POST {authCode} to SessionUrl, then fc2 invokeFunction on db. */
+// The 2020 client's address for the session function: FC's /proxy/ path on the FC endpoint.
+const login = (cloud: LocalCloud) => loginAt(cloud, newUserId(), originalSessionUrl(cloud));
+const postSession = (cloud: LocalCloud, body: unknown) => postSessionAt(cloud, body, {}, originalSessionUrl(cloud));
+
+/** The 2020 template's client, unchanged: POST {authCode} to FC's /proxy/ path for the session function, then fc2 invokeFunction on db. */
 describe('the original client against local mode', () => {
   let cloud: LocalCloud;
   beforeAll(async () => {

@@ -32,9 +32,21 @@ export async function authCode(cloud: LocalCloud, userId: string): Promise<strin
   return ((await res.json()) as { authCode: string }).authCode;
 }
 
-/** POSTs to the session function's HTTP trigger; returns status and parsed JSON. */
-export async function postSession(cloud: LocalCloud, body: unknown, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(cloud.config.SessionUrl, {
+/**
+ * Where the 2020 client POSTs its authCode: FC's /proxy/ path built from the Outputs (AccountId,
+ * Region, ServiceName, SessionFunctionName), not SessionUrl, which is the trigger's own root URL.
+ */
+export const originalSessionUrl = (cloud: LocalCloud): string =>
+  `${cloud.config.endpoint}/2016-08-15/proxy/${cloud.config.ServiceName}/${cloud.config.SessionFunctionName}/`;
+
+/** POSTs to the session function's HTTP trigger (SessionUrl unless `url`); returns status and parsed JSON. */
+export async function postSession(
+  cloud: LocalCloud,
+  body: unknown,
+  init: RequestInit = {},
+  url = cloud.config.SessionUrl,
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -50,8 +62,8 @@ export async function postSession(cloud: LocalCloud, body: unknown, init: Reques
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-export async function login(cloud: LocalCloud, userId = newUserId()): Promise<LoginAnswer & { userId: string }> {
-  const { status, body } = await postSession(cloud, { authCode: await authCode(cloud, userId) });
+export async function login(cloud: LocalCloud, userId = newUserId(), url = cloud.config.SessionUrl): Promise<LoginAnswer & { userId: string }> {
+  const { status, body } = await postSession(cloud, { authCode: await authCode(cloud, userId) }, {}, url);
   if (status !== 200) throw new Error(`login failed: ${status} ${JSON.stringify(body)}`);
   return { ...(body as LoginAnswer), userId };
 }
