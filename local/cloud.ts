@@ -6,6 +6,7 @@ import { FcEmulator, type FcOptions, type FunctionSpec } from './fc';
 import { devKeys, type DevKeys } from './keys';
 import { StsEmulator, type RoleSpec, type StsOptions, type TrustPolicyDocument } from './sts';
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from './tablestore';
+import { otsPublicEndpoint } from './ros/attributes';
 import { deployStack, type DeployedResource, type DeployedStack, type RosTemplate } from './ros/deploy';
 import { DEFAULT_NETWORK_TYPE_ACL } from './tablestore';
 import { type CloudAssembly, readCloudAssembly } from './template';
@@ -105,7 +106,7 @@ export class LocalCloud {
       region: LOCAL_REGION,
       stackName: assembly.stackName,
     });
-    const of = (...types: string[]) => this.deployment.resources.filter((r) => types.includes(r.type));
+    const of = (...types: string[]) => this.resourcesOf(...types);
 
     const instances = of(OTS_INSTANCE, OTS_INSTANCE_V2);
     if (instances.length !== 1) throw new Error(`local mode runs exactly one Tablestore instance; the template has ${instances.length}`);
@@ -143,7 +144,7 @@ export class LocalCloud {
     this.hosts = {
       [`sts.${LOCAL_REGION}.aliyuncs.com`]: stsUrl,
       'openapi.alipay.com': new URL(this.alipay.gatewayUrl).origin,
-      [`${String(instance.props.InstanceName).toLowerCase()}.${LOCAL_REGION}.ots.aliyuncs.com`]: otsUrl,
+      [new URL(otsPublicEndpoint(instance.props.InstanceName, LOCAL_REGION)).host]: otsUrl,
     };
     const functions = of('ALIYUN::FC::Function').map((r) => this.functionSpec(assembly, r));
     this.fc = new FcEmulator({
@@ -172,6 +173,11 @@ export class LocalCloud {
     if (opts.stateDir) fs.writeFileSync(path.join(opts.stateDir, 'outputs.json'), `${JSON.stringify(this.config, null, 2)}\n`);
   }
 
+  /** The deployed resources of these types, in creation order. */
+  private resourcesOf(...types: string[]): DeployedResource[] {
+    return this.deployment.resources.filter((r) => types.includes(r.type));
+  }
+
   /** Values for the template's parameters in local mode: development keys and names, for those it declares. */
   private developmentParameters(template: RosTemplate): Record<string, string> {
     const values: Record<string, string> = {
@@ -188,8 +194,8 @@ export class LocalCloud {
     const props = fn.props;
     const codeDir = assembly.assetDirs.get(props.Code?.OssObjectName);
     if (!codeDir) throw new Error(`function ${props.FunctionName}: its code asset is not in ${assembly.outdir}; run npm run synth`);
-    const trigger = this.deployment.resources.find(
-      (t) => t.type === 'ALIYUN::FC::Trigger' && t.props.ServiceName === props.ServiceName && t.props.FunctionName === props.FunctionName && t.props.TriggerType === 'http',
+    const trigger = this.resourcesOf('ALIYUN::FC::Trigger').find(
+      (t) => t.props.ServiceName === props.ServiceName && t.props.FunctionName === props.FunctionName && t.props.TriggerType === 'http',
     );
     const environment = Object.fromEntries(
       Object.entries((props.EnvironmentVariables ?? {}) as Record<string, string>).map(([k, v]) => [k, pointAtLocal(String(v), this.hosts)]),
@@ -211,7 +217,7 @@ export class LocalCloud {
   /** Each FC service's role, which must trust fc.aliyuncs.com as it must in the cloud. */
   private serviceRoles(roles: RoleSpec[]): Record<string, Principal> {
     const out: Record<string, Principal> = {};
-    for (const svc of this.deployment.resources.filter((r) => r.type === 'ALIYUN::FC::Service')) {
+    for (const svc of this.resourcesOf('ALIYUN::FC::Service')) {
       const role = roles.find((r) => r.arn === svc.props.Role);
       if (!role) throw new Error(`FC service ${svc.props.ServiceName}: role ${svc.props.Role} is not in the template`);
       const trusted = role.trust.Statement.some((s) => ([] as string[]).concat(s.Principal?.Service ?? []).includes('fc.aliyuncs.com'));

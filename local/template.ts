@@ -9,6 +9,8 @@ export interface CloudAssembly {
   template: RosTemplate;
   /** OSS object key (`<hash>.zip`) → the staged asset directory that `ros-cdk deploy` would zip. */
   assetDirs: Map<string, string>;
+  /** The OSS buckets `ros-cdk deploy` uploads the assets to, as named in the manifest (with `${ALIYUN::Region}`). */
+  assetBuckets: string[];
 }
 
 /** Reads the one stack of a synthesized app from `outdir` (cdk.out). */
@@ -18,12 +20,15 @@ export function readCloudAssembly(outdir: string): CloudAssembly {
   const stackName = templates[0].replace(/\.template\.json$/, '');
   const template = JSON.parse(fs.readFileSync(path.join(outdir, templates[0]), 'utf8')) as RosTemplate;
   const assets = JSON.parse(fs.readFileSync(path.join(outdir, `${stackName}.assets.json`), 'utf8')) as {
-    files: Record<string, { source: { path: string; packaging: string }; destinations: Record<string, { objectKey: string }> }>;
+    files: Record<string, { source: { path: string; packaging: string }; destinations: Record<string, { objectKey: string; bucketName: string }> }>;
   };
   const assetDirs = new Map<string, string>();
+  const assetBuckets = new Set<string>();
   for (const file of Object.values(assets.files)) {
-    if (file.source.packaging !== 'zip') continue;
-    for (const d of Object.values(file.destinations)) assetDirs.set(d.objectKey, path.join(outdir, file.source.path));
+    for (const d of Object.values(file.destinations)) {
+      assetBuckets.add(d.bucketName);
+      if (file.source.packaging === 'zip') assetDirs.set(d.objectKey, path.join(outdir, file.source.path));
+    }
   }
-  return { outdir, stackName, template, assetDirs };
+  return { outdir, stackName, template, assetDirs, assetBuckets: [...assetBuckets] };
 }

@@ -12,6 +12,7 @@ import { PROJECT_CONFIG, PROJECT_CONTEXT } from '../lib/project-context';
 import { environmentBytes, FC_ENVIRONMENT_MAX_BYTES } from '../local/ros/constraints';
 import { deployStack } from '../local/ros/deploy';
 import { RosError } from '../local/ros/errors';
+import { shown } from '../local/ros/parameters';
 import { readCloudAssembly } from '../local/template';
 import { parseArguments, UsageError, USAGE, type PreflightArguments } from './preflight/arguments';
 import { privateKeyProblems, publicKeyProblems } from './preflight/keys';
@@ -50,7 +51,8 @@ function main(argv: readonly string[]): number {
   const warnings: string[] = [];
 
   print('2. the asset bucket ros-cdk deploy creates (private, in your account) and uploads the function code to');
-  for (const bucket of assetBuckets(projectDir, assembly.stackName, args.region)) {
+  // The CLI names each bucket as the manifest does, with ${ALIYUN::Region} replaced by its region.
+  for (const bucket of assembly.assetBuckets.map((b) => b.replace('${ALIYUN::Region}', args.region))) {
     print(`   oss://${bucket}/ (qualifier from ${qualifierSource(projectDir)})`);
     if (!OSS_BUCKET_NAME.test(bucket)) problems.push(`The asset bucket name ${bucket} breaks OSS's naming rules: set a shorter "qualifier" (lower-case letters and digits) under "context" in cdk.json.`);
   }
@@ -59,12 +61,7 @@ function main(argv: readonly string[]): number {
   try {
     const stack = deployStack({ template: assembly.template, parameters: args.parameters, accountId: args.accountId, region: args.region, stackName: assembly.stackName });
     for (const [name, value] of Object.entries(stack.parameters)) {
-      const shown = assembly.template.Parameters?.[name]?.NoEcho
-        ? `(NoEcho, ${value.length} characters)`
-        : value.length > 40
-          ? `${JSON.stringify(value.slice(0, 32))}... (${value.length} characters)`
-          : JSON.stringify(value);
-      print(`   ${name.padEnd(16)} ${shown}${name in args.parameters ? '' : ' (default)'}`);
+      print(`   ${name.padEnd(16)} ${shown(assembly.template.Parameters?.[name] ?? {}, value)}${name in args.parameters ? '' : ' (default)'}`);
     }
     print(`   ${stack.resources.length} resources in creation order: ${stack.resources.map((r) => r.logicalId).join(', ')}`);
     for (const fn of stack.resources.filter((r) => r.type === 'ALIYUN::FC::Function')) {
@@ -90,15 +87,6 @@ function fail(problems: string[]): number {
   print(`preflight failed: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
   for (const p of problems) print(`  - ${p}`);
   return 1;
-}
-
-/** Bucket names as the CLI makes them: the assets manifest's bucketName with ${ALIYUN::Region} replaced. */
-function assetBuckets(projectDir: string, stackName: string, region: string): string[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(projectDir, OUTDIR, `${stackName}.assets.json`), 'utf8')) as {
-    files: Record<string, { destinations: Record<string, { bucketName: string }> }>;
-  };
-  const names = Object.values(manifest.files).flatMap((f) => Object.values(f.destinations).map((d) => d.bucketName.replace('${ALIYUN::Region}', region)));
-  return [...new Set(names)];
 }
 
 function qualifierSource(projectDir: string): string {

@@ -15,13 +15,16 @@ export interface Environment {
 
 type AttributeMap = (props: Record<string, any>, env: Environment) => Record<string, unknown>;
 
+/** Tablestore's documented public endpoint; InstanceV2 has no attribute for it, so the stack builds the same URL. */
+export const otsPublicEndpoint = (instanceName: string, region: string): string => `https://${instanceName}.${region}.ots.aliyuncs.com`;
+
 const shortHash = (...parts: string[]): string => createHash('sha256').update(parts.join('/')).digest('hex').slice(0, 10);
 
 export const ATTRIBUTES: Record<string, AttributeMap> = {
   'ALIYUN::RAM::Role': (p, e) => ({ RoleName: p.RoleName, Arn: `acs:ram::${e.accountId}:role/${p.RoleName}`, RoleId: `3${shortHash('role', p.RoleName)}` }),
   'ALIYUN::OTS::Instance': (p, e) => ({
     InstanceName: p.InstanceName,
-    PublicEndpoint: `https://${p.InstanceName}.${e.region}.ots.aliyuncs.com`,
+    PublicEndpoint: otsPublicEndpoint(p.InstanceName, e.region),
     PrivateEndpoint: `https://${p.InstanceName}.${e.region}.ots-internal.aliyuncs.com`,
     VpcEndpoint: `https://${p.InstanceName}.${e.region}.vpc.tablestore.aliyuncs.com`,
   }),

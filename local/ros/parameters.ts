@@ -56,8 +56,8 @@ export function checkParameters(declared: Record<string, ParameterDeclaration>, 
   return { values, problems };
 }
 
-/** How a value may appear in a message: NoEcho values never do, long ones are cut. */
-function shown(p: ParameterDeclaration, value: string): string {
+/** How a value may appear in a message or a listing: NoEcho values never do, long ones are cut. */
+export function shown(p: Pick<ParameterDeclaration, 'NoEcho'>, value: string): string {
   if (p.NoEcho) return `(NoEcho, ${value.length} characters)`;
   return JSON.stringify(value.length > 64 ? `${value.slice(0, 61)}...` : value);
 }

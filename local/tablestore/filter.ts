@@ -3,7 +3,7 @@
  * in `Condition.column_condition` / `*Request.filter`, decoded and evaluated against a row.
  */
 import { parameterInvalid } from './errors';
-import { checkFilterValueLength } from './limits';
+import { checkAttributeValueLength } from './limits';
 import { decodeVariant, type Value } from './plainbuffer';
 import { Comparator, FilterType, LogicalOperator, pb } from './proto';
 import { compareValues } from './values';
@@ -44,7 +44,7 @@ export function decodeFilter(bytes: Uint8Array): ColumnFilter {
         throw parameterInvalid(`Invalid relation operator: ${s.comparator}.`);
       }
       const value = decodeVariant(s.columnValue);
-      checkFilterValueLength(s.columnName, value);
+      checkAttributeValueLength(s.columnName, value);
       return {
         kind: 'single',
         comparator: s.comparator,

@@ -78,14 +78,11 @@ export function checkValueLengths(row: DecodedRow): void {
     const n = variableLength(pk.value);
     if (n !== undefined && n > MAX_PK_VALUE_BYTES) throw pkValueTooLong(pk.name, MAX_PK_VALUE_BYTES, n);
   }
-  for (const cell of row.cells) {
-    const n = variableLength(cell.value);
-    if (n !== undefined && n > MAX_ATTRIBUTE_VALUE_BYTES) throw attributeValueTooLong(cell.name, MAX_ATTRIBUTE_VALUE_BYTES, n);
-  }
+  for (const cell of row.cells) checkAttributeValueLength(cell.name, cell.value);
 }
 
-/** A filter or condition value is held to the attribute limit too (Java SDK UnifiedFilterRestrictionAndParamCheckingTest). */
-export function checkFilterValueLength(column: string, value: Value): void {
+/** An attribute value, or a filter or condition value, which is held to the same limit (Java SDK UnifiedFilterRestrictionAndParamCheckingTest). */
+export function checkAttributeValueLength(column: string, value: Value | undefined): void {
   const n = variableLength(value);
   if (n !== undefined && n > MAX_ATTRIBUTE_VALUE_BYTES) throw attributeValueTooLong(column, MAX_ATTRIBUTE_VALUE_BYTES, n);
 }
