@@ -6,10 +6,14 @@ import { badRequest } from '../shared/errors';
  */
 export const encodeCursor = (collection: string, nextId: string): string => Buffer.from(JSON.stringify([collection, nextId])).toString('base64url');
 
+/** Fatal: bytes that are not UTF-8 were not written by encodeCursor (toString would make them U+FFFD). */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The id a cursor holds; request.ts also checks that it can be a primary-key value. */
 export function decodeCursor(cursor: string, collection: string): string {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(utf8.decode(Buffer.from(cursor, 'base64url')));
   } catch {
     parsed = undefined;
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors';
 import { OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber } from '../shared/ots';
 import { decodeCursor, encodeCursor } from './cursor';
-import type { Fields } from './request';
+import { type Fields, checkStorable } from './request';
 
 /** An object as clients see it: their fields plus the ones the server keeps. */
 export interface StoredObject {
@@ -91,14 +91,21 @@ export class ObjectStore {
     );
   }
 
-  /** Changes only the given fields; the others keep their values. */
+  /**
+   * Changes only the given fields; the others keep their values. The object limits are checked on
+   * the merged object, against the row as read; the write is conditional on that row's version, so
+   * what lands is exactly what was checked (a row changed meanwhile is read and checked again).
+   * That costs no round trip: update always read the row (GetRow + conditional UpdateRow).
+   */
   async update(id: string, changes: Fields, ifVersion?: number): Promise<StoredObject> {
     const writeId = newWriteId();
     const current = await this.read(id);
     if (!current) throw new AppError('NotFound', 'No object has this id; create it with put.');
     return this.settle(id, { current }, ifVersion, (now) => {
       if (!now) throw new AppError('NotFound', 'The object was removed meanwhile.');
-      return this.tryReplace(id, now, { ...now.fields, ...changes }, writeId);
+      const merged = { ...now.fields, ...changes };
+      checkStorable(merged, true);
+      return this.tryReplace(id, now, merged, writeId);
     });
   }
 

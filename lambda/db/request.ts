@@ -1,4 +1,5 @@
 import { AppError, badRequest } from '../shared/errors';
+import { decodeCursor } from './cursor';
 
 export const MAX_EVENT_BYTES = 128 * 1024;
 export const MAX_OBJECT_BYTES = 64 * 1024;
@@ -13,8 +14,19 @@ export const SERVER_FIELDS = new Set(['uid', 'collection', 'createdAt', 'updated
 const POISON_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const FIELD_NAME = /^[A-Za-z_$][A-Za-z0-9_$-]{0,63}$/;
 const COLLECTION = /^[A-Za-z0-9_-]{1,64}$/;
-/** Ids are free text (the original client used the todo's text as its id), but not control characters. */
-const ID = /^[^\u0000-\u001f\u007f]{1,256}$/u;
+/**
+ * Ids are free text (the original client used the todo's text as its id), but no control
+ * characters (Cc: U+0000-U+001F, U+007F-U+009F) and no lone surrogates (Cs). A key reaches
+ * Tablestore as UTF-8, which turns every lone surrogate into U+FFFD: "\ud800", "\udbff" and
+ * "\ufffd" would all be one row.
+ */
+const ID = /^[^\p{Cc}\p{Cs}]{1,256}$/u;
+/** A lone surrogate: with the u flag a valid pair is one code point, so only unpaired halves match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Tablestore's limit on a String primary-key column value: 1 KB of UTF-8 (its "Limits" page; the emulator enforces it too). */
+const MAX_KEY_BYTES = 1024;
+/** The event's bytes as text, refusing what is not UTF-8 (toString would make each bad byte U+FFFD). */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export type Fields = Record<string, unknown>;
 interface Base {
@@ -32,15 +44,21 @@ export type DbRequest =
 export function parseDbRequest(event: Buffer | string): DbRequest {
   const size = Buffer.isBuffer(event) ? event.length : Buffer.byteLength(event);
   if (size > MAX_EVENT_BYTES) throw new AppError('PayloadTooLarge', `The event must be at most ${MAX_EVENT_BYTES} bytes.`);
+  let text: string;
+  try {
+    text = typeof event === 'string' ? event : utf8.decode(event);
+  } catch {
+    throw badRequest('The event must be UTF-8 text.');
+  }
   let input: unknown;
   try {
-    input = JSON.parse(event.toString());
+    input = JSON.parse(text);
   } catch {
     throw badRequest('The event must be JSON: {"sid", "op", ...}.');
   }
   if (!isPlainObject(input)) throw badRequest('The event must be a JSON object.');
   const { sid, op } = input;
-  if (typeof sid !== 'string' || sid.length === 0 || sid.length > 128) throw badRequest('"sid" must be the sessionId string the login returned.');
+  if (typeof sid !== 'string' || sid.length === 0 || sid.length > 128 || LONE_SURROGATE.test(sid)) throw badRequest('"sid" must be the sessionId string the login returned.');
   const collection = parseCollection(input.collection);
   switch (op) {
     case 'get':
@@ -54,7 +72,7 @@ export function parseDbRequest(event: Buffer | string): DbRequest {
       return { sid, collection, op, id: parseId(id, '"obj.id"'), fields: parseFields(rest), ifVersion: parseVersion(input.ifVersion) };
     }
     case 'list':
-      return { sid, collection, op, limit: parseLimit(input.limit), cursor: parseCursorField(input.cursor) };
+      return { sid, collection, op, limit: parseLimit(input.limit), cursor: parseCursorField(input.cursor, collection) };
     default:
       throw badRequest('"op" must be one of "put", "get", "list", "update", "remove".');
   }
@@ -71,8 +89,8 @@ function parseCollection(v: unknown): string {
 }
 
 function parseId(v: unknown, name = '"id"'): string {
-  if (typeof v !== 'string' || !ID.test(v) || Buffer.byteLength(v) > 1024) {
-    throw badRequest(`${name} must be a string of 1-256 characters without control characters.`);
+  if (typeof v !== 'string' || !ID.test(v) || Buffer.byteLength(v) > MAX_KEY_BYTES) {
+    throw badRequest(`${name} must be a string of 1-256 characters of well-formed Unicode without control characters (U+0000-U+001F, U+007F-U+009F).`);
   }
   return v;
 }
@@ -89,9 +107,19 @@ function parseLimit(v: unknown): number {
   return v as number;
 }
 
-function parseCursorField(v: unknown): string | undefined {
+/**
+ * The cursor is checked here, before any I/O: its id becomes a primary-key value, and Tablestore
+ * refuses one over 1 KB (OTSParameterInvalid, which answered Internal). A cursor the server made
+ * holds an id read back from the table, so it is never empty, too long or ill-formed. Control
+ * characters are not refused here: rows written before ids refused C1 controls must stay listable.
+ */
+function parseCursorField(v: unknown, collection: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || v.length > 2048) throw badRequest('"cursor" must be the string a previous list returned.');
+  const start = decodeCursor(v, collection);
+  if (start.length === 0 || LONE_SURROGATE.test(start) || Buffer.byteLength(start) > MAX_KEY_BYTES) {
+    throw badRequest(`"cursor" does not hold an id (1 to ${MAX_KEY_BYTES} bytes of well-formed UTF-8); pass back the cursor the previous list returned.`);
+  }
   return v;
 }
 
@@ -99,20 +127,46 @@ function parseCursorField(v: unknown): string | undefined {
 function parseFields(obj: Record<string, unknown>): Fields {
   const fields: Fields = {};
   const names = Object.keys(obj);
-  if (names.length > MAX_FIELDS) throw badRequest(`An object may have at most ${MAX_FIELDS} fields.`);
+  // Bounds the work before looking at each name; the limit itself is on the fields kept, so an
+  // object read back (with its server fields) can be written back.
+  if (names.length > MAX_FIELDS + SERVER_FIELDS.size) throw badRequest(`An object may have at most ${MAX_FIELDS} fields.`);
   for (const name of names) {
     if (POISON_KEYS.has(name) || !FIELD_NAME.test(name)) {
       throw badRequest(`Field name ${JSON.stringify(name.slice(0, 64))} is not allowed: use 1-64 letters, digits, "_", "$" or "-", not starting with a digit or "-".`);
     }
     if (SERVER_FIELDS.has(name)) continue;
-    checkValue(obj[name], 1, name);
     fields[name] = obj[name];
   }
-  if (Buffer.byteLength(JSON.stringify(fields)) > MAX_OBJECT_BYTES) throw new AppError('PayloadTooLarge', `An object may be at most ${MAX_OBJECT_BYTES} bytes of JSON.`);
+  checkStorable(fields);
   return fields;
 }
 
+/**
+ * The limits every stored object keeps, so a client and a list page can always hold it: at most
+ * MAX_FIELDS fields, MAX_DEPTH levels and MAX_OBJECT_BYTES of JSON (exactly the stored doc's size).
+ * put checks the object it sends; update checks again the object it would store, its fields merged
+ * over the stored ones (`merged`), since fields that each fit can add up to more than the limits.
+ */
+export function checkStorable(fields: Fields, merged = false): void {
+  const after = merged ? ' after this update' : '';
+  const count = Object.keys(fields).length;
+  if (count > MAX_FIELDS) throw badRequest(`An object may have at most ${MAX_FIELDS} fields; this one would have ${count}${after}.`);
+  for (const [name, v] of Object.entries(fields)) checkValue(v, 1, name);
+  const bytes = Buffer.byteLength(JSON.stringify(fields));
+  if (bytes > MAX_OBJECT_BYTES) {
+    const hint = merged ? ' Send smaller fields, or replace the object with put.' : '';
+    throw new AppError('PayloadTooLarge', `An object may be at most ${MAX_OBJECT_BYTES} bytes of JSON; this one would be ${bytes}${after}.${hint}`);
+  }
+}
+
+/**
+ * Depth, prototype keys and numbers, at any depth. JSON.parse reads 1e999 as Infinity, which
+ * JSON.stringify would store as null: refused, so what is stored is what was written.
+ */
 function checkValue(v: unknown, depth: number, path: string): void {
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    throw badRequest(`Field "${path.slice(0, 64)}" holds a number beyond the range of a double (like 1e999); numbers must be finite.`);
+  }
   if (typeof v !== 'object' || v === null) return;
   if (depth > MAX_DEPTH) throw badRequest(`Field "${path.slice(0, 64)}" is nested deeper than ${MAX_DEPTH} levels.`);
   if (Array.isArray(v)) {

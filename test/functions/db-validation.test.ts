@@ -69,6 +69,20 @@ describe('db input validation', () => {
     ['remove id empty', () => withSid('"op":"remove","id":""'), 'BadRequest'],
     ['remove id with a tab', () => withSid('"op":"remove","id":"ke\\tep"'), 'BadRequest'],
     ['update id over 256 chars', () => withSid(`"op":"update","obj":{"id":"${'k'.repeat(257)}","v":2}`), 'BadRequest'],
+    // ids that UTF-8 can't keep apart (each lone surrogate would become U+FFFD) and C1 controls
+    ['put id a lone high surrogate', () => withSid('"op":"put","obj":{"id":"\\ud800"}'), 'BadRequest'],
+    ['put id a lone low surrogate', () => withSid('"op":"put","obj":{"id":"a\\udfff"}'), 'BadRequest'],
+    ['put id a reversed surrogate pair', () => withSid('"op":"put","obj":{"id":"\\ude00\\ud83d"}'), 'BadRequest'],
+    ['put id a lone surrogate with ifVersion 0', () => withSid('"op":"put","obj":{"id":"\\udbff"},"ifVersion":0'), 'BadRequest'],
+    ['get id a lone surrogate', () => withSid('"op":"get","id":"\\udbff"'), 'BadRequest'],
+    ['remove id a lone surrogate', () => withSid('"op":"remove","id":"ke\\ud800ep"'), 'BadRequest'],
+    ['update id a lone surrogate', () => withSid('"op":"update","obj":{"id":"\\ud800","v":2}'), 'BadRequest'],
+    ['put id with U+0080', () => withSid('"op":"put","obj":{"id":"a\\u0080b"}'), 'BadRequest'],
+    ['put id with NEL U+0085', () => withSid('"op":"put","obj":{"id":"a\u0085b"}'), 'BadRequest'],
+    ['put id with U+009F', () => withSid('"op":"put","obj":{"id":"\\u009f"}'), 'BadRequest'],
+    ['get id with CSI U+009B', () => withSid('"op":"get","id":"\\u009b"'), 'BadRequest'],
+    ['remove id with U+0090', () => withSid('"op":"remove","id":"keep\\u0090"'), 'BadRequest'],
+    ['sid with a lone surrogate', () => '{"sid":"\\ud800","op":"put","obj":{"id":"x"}}', 'BadRequest'],
     // obj
     ['put without obj', () => withSid('"op":"put","id":"x"'), 'BadRequest'],
     ['put obj an array', () => withSid('"op":"put","obj":[{"id":"x"}]'), 'BadRequest'],
@@ -98,6 +112,13 @@ describe('db input validation', () => {
     ['objects nested 9 deep', () => withSid(`"op":"put","obj":{"id":"x","a":${nest(9)}}`), 'BadRequest'],
     ['arrays nested 9 deep', () => withSid(`"op":"put","obj":{"id":"x","a":${'['.repeat(9)}1${']'.repeat(9)}}`), 'BadRequest'],
     ['update nested 9 deep', () => withSid(`"op":"update","obj":{"id":"keep","v":${nest(9)}}`), 'BadRequest'],
+    // numbers JSON.parse can't hold (Infinity, which would be stored as null)
+    ['a field 1e999', () => withSid('"op":"put","obj":{"id":"x","n":1e999}'), 'BadRequest'],
+    ['a field -1e999', () => withSid('"op":"put","obj":{"id":"x","n":-1e999}'), 'BadRequest'],
+    ['a field one past the largest double', () => withSid('"op":"put","obj":{"id":"x","n":1.7976931348623159e308}'), 'BadRequest'],
+    ['1e999 nested in an array', () => withSid('"op":"put","obj":{"id":"x","a":[1,{"b":[1E400]}]}'), 'BadRequest'],
+    ['update with 1e999', () => withSid('"op":"update","obj":{"id":"keep","v":1e999}'), 'BadRequest'],
+    ['update with -1e999 nested', () => withSid('"op":"update","obj":{"id":"keep","v":{"w":-1e999}}'), 'BadRequest'],
     // sizes
     ['object over 64 KB', () => withSid(`"op":"put","obj":{"id":"x","big":"${'b'.repeat(64 * 1024)}"}`), 'PayloadTooLarge'],
     ['update to over 64 KB', () => withSid(`"op":"update","obj":{"id":"keep","big":"${'b'.repeat(64 * 1024)}"}`), 'PayloadTooLarge'],
@@ -111,6 +132,10 @@ describe('db input validation', () => {
     ['limit -1', () => withSid('"op":"list","limit":-1'), 'BadRequest'],
     ['cursor garbage', () => withSid('"op":"list","cursor":"!!!"'), 'BadRequest'],
     ['cursor a number', () => withSid('"op":"list","cursor":5'), 'BadRequest'],
+    ['cursor id over 1 KB', () => withSid(`"op":"list","cursor":"${cursorFor('k'.repeat(1025))}"`), 'BadRequest'],
+    ['cursor id over 1 KB of UTF-8', () => withSid(`"op":"list","cursor":"${cursorFor('é'.repeat(513))}"`), 'BadRequest'],
+    ['cursor id a lone surrogate', () => withSid(`"op":"list","cursor":"${cursorFor('\ud800')}"`), 'BadRequest'],
+    ['cursor id empty', () => withSid(`"op":"list","cursor":"${cursorFor('')}"`), 'BadRequest'],
     // ifVersion
     ['put ifVersion -1', () => withSid('"op":"put","obj":{"id":"x"},"ifVersion":-1'), 'BadRequest'],
     ['put ifVersion "1"', () => withSid('"op":"put","obj":{"id":"keep","v":2},"ifVersion":"1"'), 'BadRequest'],
@@ -172,6 +197,18 @@ describe('db input validation', () => {
       await cleanup(['c'], collection);
     });
 
+    it('a 256-character id of 1 KB of UTF-8; a cursor at 1 KB; the largest doubles; U+00A0 and U+FFFD in ids', async () => {
+      const wide = '🙂'.repeat(256);
+      expect(Buffer.byteLength(wide)).toBe(1024);
+      const numbers = '"max":1.7976931348623157e308,"min":-1.7976931348623157e308';
+      const answer = await put(`"obj":{"id":"${wide}",${numbers}}`);
+      expect(answer.data).toMatchObject({ id: wide, max: Number.MAX_VALUE, min: -Number.MAX_VALUE });
+      const page = await send(withSid(`"op":"list","cursor":"${cursorFor('é'.repeat(512))}"`));
+      expect(page.data.map((o: { id: string }) => o.id)).toEqual([wide]);
+      for (const id of ['a\u00a0', '\ufffd']) expect((await put(`"obj":{"id":"${id}"}`)).data).toMatchObject({ id: JSON.parse(`"${id}"`) });
+      await cleanup([wide, 'a\u00a0', '\ufffd']);
+    });
+
     it('an object just under 64 KB', async () => {
       const big = 'b'.repeat(64 * 1024 - 20);
       const answer = await put(`"obj":{"id":"big","big":"${big}"}`);
@@ -181,6 +218,11 @@ describe('db input validation', () => {
     });
   });
 });
+
+/** A list cursor of the default collection, made the way the server makes one. */
+function cursorFor(id: string): string {
+  return Buffer.from(JSON.stringify(['default', id])).toString('base64url');
+}
 
 /** `n` objects nested in each other: nest(2) = {"a":{"a":1}}. */
 function nest(n: number): string {

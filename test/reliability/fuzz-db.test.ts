@@ -78,7 +78,9 @@ const eventSpec: fc.Arbitrary<Spec> = fc.record({
 /** Events that are valid in every part, so writes land and reads find them (the fuzzer's own data). */
 const goodName = fc.stringMatching(/^[A-Za-z_$][A-Za-z0-9_$-]{0,12}$/).filter((n) => !['__proto__', 'constructor', 'prototype'].includes(n));
 const goodValue = fc.oneof(fc.string({ maxLength: 40, unit: 'grapheme' }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 5 }), fc.dictionary(goodName, fc.string({ maxLength: 8 }), { maxKeys: 3 }));
-const goodId = fc.oneof(fc.constantFrom('a', 'b', 'c', 'd', 'todo 1', '中文', '😀'), fc.string({ minLength: 1, maxLength: 30, unit: 'grapheme' }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s)));
+/** The id rule of request.ts, restated: 1-256 characters, no control characters (Cc), no lone surrogates (Cs), at most 1 KB of UTF-8. */
+const isValidId = (s: unknown): boolean => typeof s === 'string' && /^[^\p{Cc}\p{Cs}]{1,256}$/u.test(s) && Buffer.byteLength(s) <= 1024;
+const goodId = fc.oneof(fc.constantFrom('a', 'b', 'c', 'd', 'todo 1', '中文', '😀'), fc.string({ minLength: 1, maxLength: 30, unit: 'grapheme' }).filter(isValidId));
 const validSpec: fc.Arbitrary<Spec> = fc.record({
   sid: fc.constant<Sid>('fuzzer'),
   event: fc.oneof(
@@ -134,6 +136,11 @@ const spoilers: Spoiler[] = [
   { objOnly: false, spoil: (e) => withId(e, '') },
   { objOnly: false, spoil: (e) => withId(e, 'z'.repeat(257)) },
   { objOnly: false, spoil: (e) => withId(e, 'ctl\u0001') },
+  { objOnly: false, spoil: (e) => withId(e, 'c1\u0085') },
+  { objOnly: false, spoil: (e) => withId(e, '\u009f') },
+  // Lone surrogates: UTF-8 would make each U+FFFD, the key of another object.
+  { objOnly: false, spoil: (e) => withId(e, 'a\ud800') },
+  { objOnly: false, spoil: (e) => withId(e, '\udfff') },
   { objOnly: false, spoil: (e) => withId(e, 42) },
   { objOnly: false, spoil: (e) => withId(e, null) },
   { objOnly: false, spoil: (e) => ({ ...e, collection: 'bad/collection' }) },
@@ -149,6 +156,9 @@ const spoilers: Spoiler[] = [
   { objOnly: true, spoil: (e) => ({ ...e, obj: { ...(e.obj as object), '1bad': 1 } }) },
   { objOnly: true, spoil: (e) => ({ ...e, obj: { ...(e.obj as object), deep: [[[[[[[[[1]]]]]]]]] } }) },
   { objOnly: true, spoil: (e) => ({ ...e, obj: { ...(e.obj as object), big: 'x'.repeat(66_000) } }) },
+  // JSON.parse reads these as ±Infinity (JSON.stringify can't write them: spliced into the text).
+  { objOnly: true, spoil: (e) => JSON.stringify(e).replace(/"obj":\{/, '"obj":{"n":1e999,') },
+  { objOnly: true, spoil: (e) => JSON.stringify(e).replace(/"obj":\{/, '"obj":{"a":[1,{"b":-1e999}],') },
   { objOnly: true, spoil: (e) => JSON.stringify(e).replace(/"obj":\{/, '"obj":{"__proto__":{"polluted":true},') },
   { objOnly: true, spoil: (e) => JSON.stringify(e).replace(/"obj":\{/, '"obj":{"a":{"b":{"constructor":{"prototype":{}}}},') },
   { objOnly: true, spoil: (e) => JSON.stringify(e).replace(/"obj":\{/, '"obj":{"list":[{"prototype":1}],') },
@@ -288,6 +298,58 @@ describe('fuzzing db through FC', () => {
     expect(outcomes.BadRequest).toBeGreaterThan(RUNS / 5);
     expect(outcomes.PayloadTooLarge).toBeGreaterThan(0);
     expect(outcomes.SessionInvalid).toBeGreaterThan(0);
+  }, Math.max(30_000, RUNS * 20));
+
+  /** What the event carries of a client's fields (JSON.stringify drops undefined, NaN → null, -0 → 0). */
+  const asSent = (v: unknown) => JSON.parse(JSON.stringify(v));
+  const SERVER = ['id', 'uid', 'collection', 'createdAt', 'updatedAt', 'version'];
+  const ownFields = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !SERVER.includes(k)));
+  /** Ids that break the rule, and U+FFFD, which UTF-8 makes of every lone surrogate. */
+  const roundTripId = fc.oneof(idLike, fc.constantFrom('\ufffd', '\ud800', '\udbff', 'a\ufffd', 'a\ud800', '\u0085', 'x\u009fy', '\u00a0'), fc.string({ maxLength: 8, unit: 'binary' }));
+  /** Any JSON, lone surrogates included in values and nested keys (they are kept, not refused). */
+  const keptValue = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.oneof(goodName, oddString), tie('v'), { maxKeys: 3 })),
+  })).v;
+
+  it(`answers and stores whatever it accepts exactly as written; ids that differ never share an object`, async () => {
+    const writer = await login(cloud);
+    secrets.addSession(writer);
+    const written = new Map<string, Record<string, unknown>>();
+    const refused: Record<string, number> = {};
+    await fc.assert(
+      fc.asyncProperty(roundTripId, fc.dictionary(goodName, keptValue, { maxKeys: 5 }), async (id, fields) => {
+        const sent = asSent({ ...fields, id });
+        const put = (await dbCall(cloud, writer, { op: 'put', obj: sent })).body;
+        if (isErrorBody(put)) {
+          // Refused only for a rule it breaks: an id outside the rule, or a field (prototype key, depth, size).
+          if (isValidId(id) && put.error.code === 'BadRequest' && !/Field|Key/.test(put.error.message)) throw new Error(`valid id ${JSON.stringify(id)} refused: ${put.error.message}`);
+          expect(['BadRequest', 'PayloadTooLarge']).toContain(put.error.code);
+          refused[put.error.code] = (refused[put.error.code] ?? 0) + 1;
+          return;
+        }
+        if (!isValidId(id)) throw new Error(`id ${JSON.stringify(id)} accepted against the rule`);
+        expect(put.data.id).toBe(id);
+        expect(ownFields(put.data)).toEqual(ownFields(sent));
+        expect((await dbCall(cloud, writer, { op: 'get', id })).body).toEqual({ data: put.data });
+        written.set(id, ownFields(sent));
+      }),
+      { numRuns: Math.ceil(RUNS / 5), endOnFailure: true },
+    );
+    // Every accepted id is an object of its own, with its last fields.
+    const listed = new Map<string, Record<string, unknown>>();
+    let cursor: string | null | undefined;
+    do {
+      const page = (await dbCall(cloud, writer, { op: 'list', limit: 100, ...(cursor ? { cursor } : {}) })).body;
+      for (const o of page.data) {
+        expect(listed.has(o.id)).toBe(false);
+        listed.set(o.id, ownFields(o));
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    expect(listed).toEqual(written);
+    expect(written.size).toBeGreaterThan(RUNS / 50);
+    expect(refused.BadRequest).toBeGreaterThan(0);
+    report('fuzz db round trip', { accepted: written.size, refused });
   }, Math.max(30_000, RUNS * 20));
 
   it('no function log line carries a secret or a stack trace', () => {
