@@ -11,6 +11,18 @@ export interface SessionOptions {
   onChange?: (session: Session | null) => void;
 }
 
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** A session as login and refresh answer it: what every call reads, with an `Expiration` the client can schedule renewal by. */
+export function isSession(value: unknown): value is Session {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { sessionId, expiresAt, sts } = value as Record<string, unknown>;
+  if (!isText(sessionId) || typeof expiresAt !== 'string') return false;
+  if (typeof sts !== 'object' || sts === null || Array.isArray(sts)) return false;
+  const { AccessKeyId, AccessKeySecret, SecurityToken, Expiration } = sts as Record<string, unknown>;
+  return isText(AccessKeyId) && isText(AccessKeySecret) && isText(SecurityToken) && isText(Expiration) && Number.isFinite(Date.parse(Expiration));
+}
+
 /**
  * The session function's protocol (login, refresh, logout) and the one current session.
  * Concurrent refreshes share one request: several db calls finding expiring credentials at once
@@ -25,14 +37,32 @@ export class SessionKeeper {
     private readonly transport: Transport,
     private readonly opts: SessionOptions = {},
   ) {
-    const saved = opts.storage?.getItem(this.key);
-    if (saved) {
-      try {
-        this.current = JSON.parse(saved) as Session;
-      } catch {
-        opts.storage?.removeItem(this.key);
-      }
+    this.current = this.load();
+  }
+
+  /**
+   * The stored session, if it is one. Anything else there (not JSON, `{}`, `[]`, no `sts`, a
+   * shape from another version of the app) is removed and the client starts logged out, so a
+   * call that needs a session fails with `NotLoggedIn` instead of a TypeError.
+   */
+  private load(): Session | null {
+    const storage = this.opts.storage;
+    let saved: unknown;
+    try {
+      saved = storage?.getItem(this.key);
+    } catch {
+      return null; // storage unreadable (e.g. my.getStorageSync failing): logged out, and nothing to clear
     }
+    if (saved === null || saved === undefined || saved === '') return null;
+    let parsed: unknown;
+    try {
+      parsed = typeof saved === 'string' ? JSON.parse(saved) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (isSession(parsed)) return parsed;
+    storage?.removeItem(this.key);
+    return null;
   }
 
   get session(): Session | null {
@@ -67,8 +97,8 @@ export class SessionKeeper {
 
   async login(authCode: string): Promise<Session> {
     if (!authCode) throw new ClientError('BadRequest', 'authCode is required');
-    const session = (await this.post({ authCode })) as Session;
-    if (!session?.sessionId || !session.sts) throw new ClientError('BadResponse', 'login answer lacks sessionId or sts');
+    const session: unknown = await this.post({ authCode });
+    if (!isSession(session)) throw new ClientError('BadResponse', 'login answer lacks sessionId, expiresAt or sts');
     this.set(session);
     return session;
   }
@@ -83,6 +113,7 @@ export class SessionKeeper {
         // Another call may have logged out or in meanwhile: only update the session we refreshed.
         if (this.current?.sessionId !== current.sessionId) throw new ClientError('SessionInvalid', 'the session changed during refresh');
         const next = { ...current, ...answer, sessionId: current.sessionId };
+        if (!isSession(next)) throw new ClientError('BadResponse', 'refresh answer is not a session');
         this.set(next);
         return next;
       } catch (e) {
