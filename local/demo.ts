@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
 import type { ClientConfig } from './cloud';
+import { requestTarget } from './http';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
@@ -17,7 +18,8 @@ export function demoRoute(root: string, config: () => ClientConfig | undefined):
     '/demo/miniapp-client.js': path.join(root, 'client', 'dist', 'miniapp-client.js'),
   };
   return (req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://local').pathname;
+    // Not `new URL(req.url, base)`: it throws on `//` and `/\`.
+    const { pathname } = requestTarget(req.url);
     if (pathname === '/demo') {
       res.writeHead(302, { location: '/demo/' }).end();
       return true;

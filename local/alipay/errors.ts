@@ -1,3 +1,6 @@
+import { STATUS_CODES } from 'node:http';
+import type { ErrorAnswer, Refusal as FrontRefusal } from '../http';
+
 /**
  * Alipay OpenAPI v2 error answers (public error-code catalogue: 40001 missing argument,
  * 40002 invalid argument). They are sent as `error_response`, which is what the real gateway
@@ -50,3 +53,27 @@ export const alipayErrors = {
   codeInvalid: () => invalid('isv.code-invalid', '授权码code无效'),
   refreshTokenInvalid: () => invalid('isv.refresh-token-invalid', '刷新令牌refresh_token无效'),
 };
+
+/**
+ * The stock page of Alipay's front door (Tengine, which names itself in the pages it serves) for
+ * what never reaches the gateway: an unknown path, and what the shared HTTP front (local/http.ts)
+ * refuses. The gateway's own errors are `error_response` bodies, above.
+ */
+export function frontDoorPage(status: number): string {
+  const title = `${status} ${STATUS_CODES[status] ?? ''}`.trim();
+  return `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>Tengine</center></body></html>`;
+}
+
+/** nginx's statuses (Tengine is nginx): oversized headers are its "400 Request Header Or Cookie Too Large". */
+const REFUSAL_STATUS: Record<FrontRefusal['kind'], number> = {
+  'body-too-large': 413,
+  'headers-too-large': 400,
+  malformed: 400,
+  timeout: 408,
+  internal: 500,
+};
+
+export function refusalAnswer(refusal: FrontRefusal): ErrorAnswer {
+  const status = REFUSAL_STATUS[refusal.kind];
+  return { status, code: `http-${status}`, headers: { 'content-type': 'text/html' }, body: frontDoorPage(status) };
+}

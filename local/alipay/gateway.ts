@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { alipayErrors, type AlipayErrorValue } from './errors';
+import { alipayErrors, frontDoorPage, refusalAnswer, type AlipayErrorValue } from './errors';
 import { AuthGrants, USER_ID_PATTERN } from './grants';
-import { closeServer, listen } from '../http';
-import { readText, send, sendJson } from './http';
+import { closeServer, createServiceServer, listen, requestTarget } from '../http';
+import { MAX_BODY_BYTES, send, sendJson } from './http';
 import { oauthToken, type MethodResult } from './oauth';
 import { checkRequest } from './request';
 import { answerBody, rsa2Sign } from './signing';
@@ -33,9 +33,6 @@ const METHODS: Record<string, Method> = {
   'alipay.system.oauth.token': oauthToken,
 };
 
-/** What a 5xx from Alipay's front door looks like: an HTML page, not JSON. */
-const BAD_GATEWAY_HTML = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>Tengine</center></body></html>';
-
 /**
  * Local stand-in for the Alipay OpenAPI v2 gateway (`gateway.do`), enough for the login flow:
  * it verifies requests as Alipay does and signs answers with the "Alipay" key, so the real
@@ -55,12 +52,10 @@ export class AlipayGatewayEmulator {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = createServer((req, res) => {
-      this.route(req, res).catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-        else res.destroy();
-      });
-    });
+    const server = createServiceServer(
+      { service: 'alipay', maxBodyBytes: MAX_BODY_BYTES, refuse: refusalAnswer, log: this.opts.log },
+      (req, res, body) => this.route(req, res, body.toString('utf8')),
+    );
     this.server = server;
     this.base = await listen(server, port, host);
     return this.base;
@@ -87,10 +82,10 @@ export class AlipayGatewayEmulator {
     return this.base;
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://local');
-    if (url.pathname === '/gateway.do' && (req.method === 'POST' || req.method === 'GET')) return this.gateway(req, res, url);
-    if (url.pathname === '/dev/auth-code') {
+  private route(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const { pathname, query } = requestTarget(req.url);
+    if (pathname === '/gateway.do' && (req.method === 'POST' || req.method === 'GET')) return this.gateway(req, res, query, body);
+    if (pathname === '/dev/auth-code') {
       // A development stand-in with no cloud counterpart (my.getAuthCode is an in-app API), so it
       // may answer any origin: the browser demo on the FC port calls it cross-origin.
       res.setHeader('access-control-allow-origin', '*');
@@ -99,9 +94,9 @@ export class AlipayGatewayEmulator {
         res.end();
         return;
       }
-      if (req.method === 'POST') return this.authCode(req, res);
+      if (req.method === 'POST') return this.authCode(res, body);
     }
-    sendJson(res, 404, { error: 'not found' });
+    send(res, 404, 'text/html', frontDoorPage(404));
   }
 
   private log(method: string, outcome: string, started: number): void {
@@ -109,12 +104,11 @@ export class AlipayGatewayEmulator {
   }
 
   /** `POST /dev/auth-code {"userId":"2088..."}` → `{"authCode":"..."}`: the local `my.getAuthCode`. */
-  private async authCode(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private authCode(res: ServerResponse, body: string): void {
     const started = performance.now();
-    const body = await readText(req);
     let userId: unknown;
     try {
-      userId = (JSON.parse(body ?? '') as { userId?: unknown }).userId;
+      userId = (JSON.parse(body) as { userId?: unknown } | null)?.userId;
     } catch {
       userId = undefined;
     }
@@ -126,15 +120,10 @@ export class AlipayGatewayEmulator {
     this.log('dev.auth-code', 'ok', started);
   }
 
-  private async gateway(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private gateway(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, body: string): void {
     const started = performance.now();
-    const body = await readText(req);
-    if (body === undefined) {
-      send(res, 413, 'text/plain', 'Request Entity Too Large');
-      return this.log('', 'too-large', started);
-    }
     // alipay-sdk puts the common parameters in the query and the API's own in a form body.
-    const params: Record<string, string> = Object.fromEntries(url.searchParams);
+    const params: Record<string, string> = Object.fromEntries(query);
     if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
       Object.assign(params, Object.fromEntries(new URLSearchParams(body)));
     }
@@ -142,7 +131,7 @@ export class AlipayGatewayEmulator {
 
     const fault = this.opts.fault?.(method);
     if (fault?.kind === 'http5xx') {
-      send(res, 502, 'text/html', BAD_GATEWAY_HTML);
+      send(res, 502, 'text/html', frontDoorPage(502));
       return this.log(method, 'fault:http5xx', started);
     }
     if (fault?.kind === 'timeout') {

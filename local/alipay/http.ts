@@ -1,12 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody } from '../http';
+import type { ServerResponse } from 'node:http';
 
-const MAX_BODY_BYTES = 64 * 1024;
-
-/** The request body as text; undefined when it exceeds the limit (the caller answers 413). */
-export async function readText(req: IncomingMessage): Promise<string | undefined> {
-  return (await readBody(req, MAX_BODY_BYTES))?.toString('utf8');
-}
+/**
+ * The largest request body the local gateway reads. Alipay publishes no request size limit for
+ * gateway.do; what the login flow sends (alipay.system.oauth.token: the common parameters, a short
+ * auth code and a 344-character RSA2 signature) is under 2 KB, and so is `/dev/auth-code`'s JSON.
+ * 64 KB refuses nothing real and bounds what is read before the signature is checked.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 export function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });

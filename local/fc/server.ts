@@ -1,14 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import { closeServer, listen, readBody } from '../http';
+import { closeServer, createServiceServer, listen, requestTarget, type ErrorAnswer, type Refusal, type ServiceFront } from '../http';
 import type { CredentialStore, IssuedCredentials, Principal } from '../credentials';
 import { principalAllows } from '../policy';
 import { FunctionInstance, type FunctionSpec, type InvokeRequest, type InvokeResult } from './instance';
 import { contentMd5, parseAuthorization, requestDate, sign, signatureMatches, stringToSign } from './signature';
 
 export const API_VERSION = '2016-08-15';
-/** FC's limit for a synchronous invocation payload. */
-const MAX_PAYLOAD = 6 * 1024 * 1024;
+/**
+ * The largest request body FC takes for a synchronous call, InvokeFunction and HTTP trigger alike:
+ * 32 MB ("The maximum payload for a synchronous invocation is 32 MB", the EntityTooLarge FAQ,
+ * https://www.alibabacloud.com/help/doc-detail/2527064.html; "For synchronous invocations, the limit
+ * is 32 MB", https://alibabacloud.com/help/en/functioncompute/fc-3-0/http-body-be-modified).
+ * 6 MB, often quoted, is AWS Lambda's figure. An invocation over it is answered 400 EntityTooLarge
+ * (FC error codes, https://www.alibabacloud.com/help/en/functioncompute/error-codes), a trigger
+ * request 400 InvalidArgument (see MAX_TRIGGER_HEADER_BYTES).
+ */
+export const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
+/**
+ * HTTP trigger request limits: all header keys and values 8 KB, the path with its query 4 KB; over
+ * either (or the body limit) "the system returns status code 400 and error code InvalidArgument".
+ * Source: https://help.aliyun.com/en/functioncompute/fc/user-guide/code-development-in-custom-container-runtimes
+ * ("Request limits"); the FC 2.0 HTTP trigger pages give the same figures.
+ */
+const MAX_TRIGGER_HEADER_BYTES = 8 * 1024;
+const MAX_TRIGGER_PATH_BYTES = 4 * 1024;
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 const INVOKE_PATH = new RegExp(`^/${API_VERSION}/services/([^/]+)/functions/([^/]+)/invocations$`);
 const PROXY_PATH = new RegExp(`^/${API_VERSION}/proxy/([^/]+)/([^/]+)(/.*)?$`);
@@ -78,13 +94,13 @@ export class FcEmulator {
    * the ones already started are closed and the error is thrown.
    */
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = createServiceServer(this.front(false), (req, res, body) => this.handle(req, res, body));
     try {
       this.url = await listen(this.server, port, host);
       let next = this.opts.triggerPort ?? 0;
       for (const { spec } of this.instances.values()) {
         if (!spec.httpTrigger) continue;
-        const server = http.createServer((req, res) => void this.handle(req, res, spec));
+        const server = createServiceServer(this.front(true), (req, res, body) => this.handle(req, res, body, spec));
         const trigger = { server, url: '' };
         this.triggers.set(`${spec.serviceName}/${spec.functionName}`, trigger);
         trigger.url = await listen(server, next, host);
@@ -128,24 +144,33 @@ export class FcEmulator {
     await Promise.all(servers.map(closeServer));
   }
 
+  /** The shared HTTP front (local/http.ts) of one listener: FC's body limit and FC's error answers. */
+  private front(trigger: boolean): ServiceFront {
+    return {
+      service: 'fc',
+      maxBodyBytes: MAX_PAYLOAD_BYTES,
+      refuse: (refusal, req) => fcErrorAnswer(refusalError(refusal, trigger || PROXY_PATH.test(requestTarget(req?.url).pathname)), randomUUID()),
+      log: this.opts.log,
+    };
+  }
+
   /** One request on the API listener, or (with `triggerFunction`) on the root listener of that function's trigger. */
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse, triggerFunction?: FunctionSpec): Promise<void> {
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, triggerFunction?: FunctionSpec): Promise<void> {
     if (!triggerFunction && this.opts.extraRoute?.(req, res)) return;
     const startedAt = Date.now();
     const requestId = randomUUID();
-    const target = requestTarget(req.url ?? '/');
+    const target = requestTarget(req.url);
+    const queries = queryRecord(target.query);
     let kind = triggerFunction ? 'http' : 'unknown';
     let fn = triggerFunction?.functionName ?? '';
     try {
       const path = decodePath(target.pathname);
-      const body = await readBody(req, MAX_PAYLOAD);
-      if (!body) throw new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${MAX_PAYLOAD} bytes)`);
       const invoke = triggerFunction ? null : INVOKE_PATH.exec(path);
       const proxy = triggerFunction ? null : PROXY_PATH.exec(path);
       if (triggerFunction) {
         // The whole host is the trigger (fcapp.run): the function sees the path as sent, and a
         // signature covers that same path.
-        await this.serveHttp(req, res, triggerFunction, { path, signedPath: path, queries: target.queries, body }, requestId);
+        await this.serveHttp(req, res, triggerFunction, { path, signedPath: path, queries, body }, requestId);
       } else if (invoke && req.method === 'POST') {
         kind = 'invoke';
         fn = invoke[2];
@@ -159,16 +184,22 @@ export class FcEmulator {
         kind = 'http';
         fn = proxy[2];
         // fc2 signs the full /2016-08-15/proxy/... path; the function sees only what follows the function name.
-        await this.serveHttp(req, res, this.find(proxy[1], proxy[2]), { path: proxy[3] ?? '/', signedPath: path, queries: target.queries, body }, requestId);
+        await this.serveHttp(req, res, this.find(proxy[1], proxy[2]), { path: proxy[3] ?? '/', signedPath: path, queries, body }, requestId);
       } else {
         throw new FcError(400, 'PathNotSupported', `'${req.method}' against '${path}' is not supported`);
       }
       this.opts.log?.({ service: 'fc', kind, function: fn, status: res.statusCode, ms: Date.now() - startedAt, requestId });
     } catch (e) {
-      const err = e instanceof FcError ? e : new FcError(500, 'InternalServerError', 'internal error');
-      res.writeHead(err.status, { 'content-type': 'application/json', 'x-fc-request-id': requestId });
-      res.end(JSON.stringify({ ErrorCode: err.code, ErrorMessage: err.message }));
-      this.opts.log?.({ service: 'fc', kind, function: fn, status: err.status, code: err.code, ms: Date.now() - startedAt, requestId });
+      const err = e instanceof FcError ? e : internalError();
+      if (res.headersSent) res.destroy();
+      else {
+        const answer = fcErrorAnswer(err, requestId);
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+      }
+      // Anything that is not an FcError is an emulator bug: its stack goes to the log, not to the caller.
+      const cause = e instanceof FcError ? {} : { error: String((e as Error)?.stack ?? e) };
+      this.opts.log?.({ service: 'fc', kind, function: fn, status: err.status, code: err.code, ms: Date.now() - startedAt, requestId, ...cause });
     }
   }
 
@@ -182,6 +213,7 @@ export class FcEmulator {
   ): Promise<void> {
     const trigger = spec.httpTrigger;
     if (!trigger) throw new FcError(404, 'TriggerNotFound', `function '${spec.functionName}' has no HTTP trigger`);
+    checkTriggerRequestSize(req);
     if (!trigger.methods.includes(req.method ?? '')) throw new FcError(405, 'MethodNotAllowed', `method ${req.method} is not allowed by the trigger`);
     if (trigger.authType !== 'anonymous') {
       this.permit(this.authenticate(req, target.signedPath, target.body, target.queries), spec);
@@ -304,24 +336,67 @@ function stripFcHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
 }
 
 /**
- * The request target split as sent: the path is not normalized (WHATWG URL parsing would resolve
- * `..` and read `//x` as a host), and a query key given twice becomes an array, as FC's
- * `req.queries` ("a string or an array") and fc2's query signing both have it.
+ * A request's query as FC's `req.queries` has it ("a string or an array": a key given twice
+ * becomes an array), which fc2's query signing also covers. Built in a Map, so a key such as
+ * `__proto__` stays an ordinary key.
  */
-function requestTarget(raw: string): { pathname: string; queries: Record<string, string | string[]> } {
-  const q = raw.indexOf('?');
-  const queries: Record<string, string | string[]> = {};
-  for (const [k, v] of new URLSearchParams(q < 0 ? '' : raw.slice(q + 1))) {
-    const prev = queries[k];
-    queries[k] = prev === undefined ? v : ([] as string[]).concat(prev, v);
+function queryRecord(query: URLSearchParams): Record<string, string | string[]> {
+  const out = new Map<string, string | string[]>();
+  for (const [k, v] of query) {
+    const prev = out.get(k);
+    out.set(k, prev === undefined ? v : ([] as string[]).concat(prev, v));
   }
-  return { pathname: q < 0 ? raw : raw.slice(0, q), queries };
+  return Object.fromEntries(out);
 }
 
+/** The path as the function sees it; the target is not normalized (no `..` resolution, `//x` is a path). */
 function decodePath(pathname: string): string {
   try {
     return decodeURIComponent(pathname);
   } catch {
     throw new FcError(400, 'InvalidArgument', `the request path '${pathname}' is not valid percent-encoding`);
+  }
+}
+
+/** The HTTP trigger's documented request limits (MAX_TRIGGER_*), checked before its method and auth checks. */
+function checkTriggerRequestSize(req: http.IncomingMessage): void {
+  const pathBytes = Buffer.byteLength(req.url ?? '', 'utf8');
+  if (pathBytes > MAX_TRIGGER_PATH_BYTES) throw new FcError(400, 'InvalidArgument', `the request path and query are ${pathBytes} bytes, over the ${MAX_TRIGGER_PATH_BYTES}-byte limit`);
+  const headerBytes = req.rawHeaders.reduce((n, s) => n + Buffer.byteLength(s, 'utf8'), 0);
+  if (headerBytes > MAX_TRIGGER_HEADER_BYTES) throw new FcError(400, 'InvalidArgument', `the request headers are ${headerBytes} bytes, over the ${MAX_TRIGGER_HEADER_BYTES}-byte limit`);
+}
+
+const internalError = (): FcError => new FcError(500, 'InternalServerError', 'internal error');
+
+/** FC's error answer: the status and `{ErrorCode, ErrorMessage}`, which fc2 turns into `FC<ErrorCode>Error`. */
+function fcErrorAnswer(err: FcError, requestId: string): ErrorAnswer {
+  return {
+    status: err.status,
+    code: err.code,
+    headers: { 'content-type': 'application/json', 'x-fc-request-id': requestId },
+    body: JSON.stringify({ ErrorCode: err.code, ErrorMessage: err.message }),
+  };
+}
+
+/**
+ * FC's words for what the shared front refused. A body over the limit is EntityTooLarge on the API
+ * and InvalidArgument on a trigger (MAX_PAYLOAD_BYTES); headers over Node's 16 KB are over the
+ * trigger's 8 KB too, so InvalidArgument. FC documents no code for a request that is unparseable
+ * or arrives too slowly: InvalidArgument, and HTTP's 408 with a code of the same shape.
+ */
+function refusalError(refusal: Refusal, trigger: boolean): FcError {
+  switch (refusal.kind) {
+    case 'body-too-large':
+      return trigger
+        ? new FcError(400, 'InvalidArgument', `the request body exceeds the ${refusal.limit}-byte limit`)
+        : new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${refusal.limit} bytes)`);
+    case 'headers-too-large':
+      return new FcError(400, 'InvalidArgument', 'the request line and headers are too large');
+    case 'malformed':
+      return new FcError(400, 'InvalidArgument', `the request is not valid HTTP (${refusal.reason})`);
+    case 'timeout':
+      return new FcError(408, 'RequestTimeout', 'the request was not received in time');
+    case 'internal':
+      return internalError();
   }
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listen, readBody } from '../http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, createServiceServer, listen, requestTarget } from '../http';
 import { performance } from 'node:perf_hooks';
 import type { CredentialStore } from '../credentials';
 import { assumeRole, type RoleSpec } from './assume-role';
 import { authenticate, TIMESTAMP_WINDOW_MS } from './authenticate';
-import { StsError, stsErrors } from './errors';
+import { internalError, refusalError, StsError, stsErrorAnswer, stsErrorBody, stsErrors } from './errors';
 import { NonceLedger } from './nonces';
 
 export type StsFault = { status: number; code: string; message: string } | { reset: true };
@@ -21,9 +21,14 @@ export interface StsOptions {
 }
 
 const API_VERSION = '2015-04-01';
-const MAX_BODY_BYTES = 64 * 1024;
-const HOST_ID = 'sts.aliyuncs.com';
-
+/**
+ * The largest request body taken. POP publishes no body limit. The largest AssumeRole parameter is
+ * the session policy (2,048 bytes, session-policy.ts), at most three times that once percent-encoded, and
+ * the others are short (RoleArn, a 64-character RoleSessionName, the signature fields): a genuine
+ * request stays under 8 KB, so 64 KB refuses nothing real while bounding what is read before the
+ * signature is checked.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>, requestId: string): void {
   const text = JSON.stringify(body);
@@ -35,17 +40,6 @@ function sendJson(res: ServerResponse, status: number, body: Record<string, unkn
   res.end(text);
 }
 
-/** The error body real STS sends: `{RequestId, HostId, Code, Message, Recommend}`. */
-function errorBody(requestId: string, code: string, message: string): Record<string, unknown> {
-  return {
-    RequestId: requestId,
-    HostId: HOST_ID,
-    Code: code,
-    Message: message,
-    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}&product=Sts`,
-  };
-}
-
 /**
  * Local STS (RPC-style API 2015-04-01, signature v1) answering AssumeRole against the shared
  * CredentialStore: callers authenticate with temporary credentials issued by the local cloud,
@@ -53,6 +47,8 @@ function errorBody(requestId: string, code: string, message: string): Record<str
  */
 export class StsEmulator {
   private server?: Server;
+  /** Base URL once listening. */
+  url = '';
   private readonly roles: ReadonlyMap<string, RoleSpec>;
   private readonly now: () => number;
   // Long enough to cover both sides of the timestamp window.
@@ -63,9 +59,18 @@ export class StsEmulator {
     this.now = o.now ?? Date.now;
   }
 
-  listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    return listen(this.server, port, host);
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.server = createServiceServer(
+      {
+        service: 'sts',
+        maxBodyBytes: MAX_BODY_BYTES,
+        refuse: (refusal) => stsErrorAnswer(refusalError(refusal), randomUUID().toUpperCase()),
+        log: this.o.log,
+      },
+      (req, res, body) => this.handle(req, res, body),
+    );
+    this.url = await listen(this.server, port, host);
+    return this.url;
   }
 
   async close(): Promise<void> {
@@ -74,20 +79,17 @@ export class StsEmulator {
     await closeServer(server);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private handle(req: IncomingMessage, res: ServerResponse, rawBody: Buffer): void {
     const started = performance.now();
     const requestId = randomUUID().toUpperCase();
     let action = '';
     const log = (outcome: string) =>
       this.o.log?.({ service: 'sts', action, outcome, ms: Math.round(performance.now() - started) });
     try {
-      const body = (await readBody(req, MAX_BODY_BYTES))?.toString('utf8');
-      if (body === undefined) throw new StsError(413, 'RequestEntityTooLarge', 'The request body is too large.');
       // RPC parameters travel in the query (GET) or a form body (POST, what pop-core sends); POP reads both.
-      const url = new URL(req.url ?? '/', 'http://local');
-      const params: Record<string, string> = Object.fromEntries(url.searchParams);
+      const params: Record<string, string> = Object.fromEntries(requestTarget(req.url).query);
       if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
-        Object.assign(params, Object.fromEntries(new URLSearchParams(body)));
+        Object.assign(params, Object.fromEntries(new URLSearchParams(rawBody.toString('utf8'))));
       }
       action = params.Action ?? '';
 
@@ -97,7 +99,7 @@ export class StsEmulator {
         return log('fault:reset');
       }
       if (fault) {
-        sendJson(res, fault.status, errorBody(requestId, fault.code, fault.message), requestId);
+        sendJson(res, fault.status, stsErrorBody(requestId, fault.code, fault.message), requestId);
         return log(`fault:${fault.code}`);
       }
 
@@ -108,8 +110,8 @@ export class StsEmulator {
       sendJson(res, 200, { RequestId: requestId, ...answer }, requestId);
       log('ok');
     } catch (e) {
-      const err = e instanceof StsError ? e : new StsError(500, 'InternalError', 'STS Server Internal Error happened.');
-      if (!res.headersSent && !res.destroyed) sendJson(res, err.status, errorBody(requestId, err.code, err.message), requestId);
+      const err = e instanceof StsError ? e : internalError();
+      if (!res.headersSent && !res.destroyed) sendJson(res, err.status, stsErrorBody(requestId, err.code, err.message), requestId);
       log(err.code);
     }
   }

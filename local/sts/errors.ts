@@ -1,3 +1,5 @@
+import type { ErrorAnswer, Refusal } from '../http';
+
 /**
  * An STS/POP error answer. Codes, HTTP statuses and messages follow Alibaba Cloud's published
  * AssumeRole error table and the POP gateway's common errors.
@@ -49,3 +51,49 @@ export const stsErrors = {
       'No permission perform sts:AssumeRole on this Role. Maybe you are not authorized to perform sts:AssumeRole or the specified role does not trust you',
     ),
 };
+
+const HOST_ID = 'sts.aliyuncs.com';
+
+/** The error body real STS sends: `{RequestId, HostId, Code, Message, Recommend}`. */
+export function stsErrorBody(requestId: string, code: string, message: string): Record<string, unknown> {
+  return {
+    RequestId: requestId,
+    HostId: HOST_ID,
+    Code: code,
+    Message: message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}&product=Sts`,
+  };
+}
+
+export function stsErrorAnswer(err: StsError, requestId: string): ErrorAnswer {
+  return {
+    status: err.status,
+    code: err.code,
+    headers: { 'content-type': 'application/json;charset=utf-8', 'x-acs-request-id': requestId },
+    body: JSON.stringify(stsErrorBody(requestId, err.code, err.message)),
+  };
+}
+
+/** Any failure that is not an StsError: the POP gateway's 500. */
+export const internalError = (): StsError => new StsError(500, 'InternalError', 'STS Server Internal Error happened.');
+
+/**
+ * STS's words for what the shared HTTP front refused (local/http.ts). POP publishes no code for an
+ * unparseable request, one too slow to arrive or one too large, so these use its common-error
+ * shapes (InvalidParameter 400, InternalError 500; https://help.aliyun.com/document_detail/51132.html)
+ * and HTTP's own statuses.
+ */
+export function refusalError(refusal: Refusal): StsError {
+  switch (refusal.kind) {
+    case 'body-too-large':
+      return new StsError(413, 'RequestEntityTooLarge', 'The request body is too large.');
+    case 'headers-too-large':
+      return new StsError(431, 'RequestHeaderFieldsTooLarge', 'The request line and headers are too large.');
+    case 'malformed':
+      return new StsError(400, 'InvalidParameter', 'The request is not a valid HTTP request.');
+    case 'timeout':
+      return new StsError(408, 'RequestTimeout', 'The request was not received in time.');
+    case 'internal':
+      return internalError();
+  }
+}

@@ -1,3 +1,5 @@
+import type { Refusal } from '../http';
+
 /**
  * Tablestore errors as the real service reports them: an HTTP status plus a protobuf
  * `Error{code, message}` body. Codes and messages follow the public error-code reference
@@ -57,3 +59,29 @@ export const deniedByInstanceAcl = (): OtsError => authFailed('Request denied by
 
 /** Body over the request size limit. Source: the error-code reference above (413, "The size of POST data is too large."). */
 export const requestBodyTooLarge = (): OtsError => new OtsError(413, 'OTSRequestBodyTooLarge', 'The size of POST data is too large.');
+
+/** "HTTP message errors" of the same reference: 408 OTSRequestTimeout, the client took too long to send its request. */
+export const requestTimeout = (): OtsError => new OtsError(408, 'OTSRequestTimeout', 'Request timeout.');
+
+/** The service's 500, for anything that is not a service error (an emulator bug). */
+export const internalServerError = (): OtsError => new OtsError(500, 'OTSInternalServerError', 'Internal server error.');
+
+/**
+ * The service's words for what the shared HTTP front refused (local/http.ts). Body size and slowness
+ * have their own codes above; the reference has none for HTTP that cannot be parsed, so
+ * OTSParameterInvalid, the code for every other malformed request.
+ */
+export function refusalError(refusal: Refusal): OtsError {
+  switch (refusal.kind) {
+    case 'body-too-large':
+      return requestBodyTooLarge();
+    case 'timeout':
+      return requestTimeout();
+    case 'headers-too-large':
+      return parameterInvalid('Request line and headers are too large.');
+    case 'malformed':
+      return parameterInvalid('Invalid HTTP request.');
+    case 'internal':
+      return internalServerError();
+  }
+}

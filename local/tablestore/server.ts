@@ -3,12 +3,12 @@
  * authorized per request, answered with a protobuf body or an HTTP status + protobuf `Error`.
  */
 import { randomUUID, createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listen, readBody } from '../http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, createServiceServer, listen, type ErrorAnswer } from '../http';
 import type { CredentialStore } from '../credentials';
 import { checkNetworkAcl } from './acl';
 import { authenticate, authorize, instanceArn, tableArn, type ResourceContext } from './auth';
-import { OtsError, parameterInvalid, requestBodyTooLarge } from './errors';
+import { internalServerError, OtsError, parameterInvalid, refusalError } from './errors';
 import { MAX_REQUEST_BODY_BYTES } from './limits';
 import { operations } from './operations';
 import { pb } from './proto';
@@ -51,19 +51,29 @@ export interface TablestoreOptions {
 }
 
 /** The SDK only checks status < 300 and reads the request id; the rest mirrors the service's headers. */
-function send(res: ServerResponse, status: number, body: Uint8Array): void {
-  res.writeHead(status, {
+function answerHeaders(body: Uint8Array): Record<string, string> {
+  return {
     'content-type': 'application/x-protobuf',
-    'content-length': body.length,
+    'content-length': String(body.length),
     'x-ots-contenttype': 'protocol buffer',
     'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
     'x-ots-date': new Date().toISOString(),
     'x-ots-requestid': randomUUID(),
-  });
+  };
+}
+
+function send(res: ServerResponse, status: number, body: Uint8Array): void {
+  res.writeHead(status, answerHeaders(body));
   res.end(body);
 }
 
 const errorBody = (e: OtsError): Uint8Array => pb.Error.encode({ code: e.code, message: e.message }).finish();
+
+/** What the shared HTTP front (local/http.ts) answers for the service: its status and protobuf Error. */
+function errorAnswer(e: OtsError): ErrorAnswer {
+  const body = errorBody(e);
+  return { status: e.status, code: e.code, headers: answerHeaders(body), body };
+}
 
 const isFault = (d: NonNullable<FaultDecision>): d is TablestoreFault => 'code' in d;
 
@@ -71,6 +81,8 @@ export class TablestoreEmulator {
   private readonly store: Store;
   private readonly resources: ResourceContext;
   private server?: Server;
+  /** Base URL once listening. */
+  url = '';
   private readonly served: Record<string, number> = {};
 
   constructor(private readonly opts: TablestoreOptions) {
@@ -87,9 +99,14 @@ export class TablestoreEmulator {
     for (const k of Object.keys(this.served)) delete this.served[k];
   }
 
-  listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    return listen(this.server, port, host);
+  /** The request body is bounded (MAX_REQUEST_BODY_BYTES) before it is read, and before authentication. */
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.server = createServiceServer(
+      { service: 'tablestore', maxBodyBytes: MAX_REQUEST_BODY_BYTES, refuse: (refusal) => errorAnswer(refusalError(refusal)), log: this.opts.log },
+      (req, res, body) => this.handle(req, res, body),
+    );
+    this.url = await listen(this.server, port, host);
+    return this.url;
   }
 
   async close(): Promise<void> {
@@ -99,11 +116,13 @@ export class TablestoreEmulator {
     this.store.flush();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0];
     const op = path.replace(/^\/+/, '');
-    this.served[op] = (this.served[op] ?? 0) + 1;
+    const known = Object.prototype.hasOwnProperty.call(operations, op);
+    // Only real operations: a client sending random paths must not grow the table without bound.
+    if (known) this.served[op] = (this.served[op] ?? 0) + 1;
     const log = (status: number, code?: string, extra?: Record<string, unknown>): void =>
       this.opts.log?.({
         service: 'tablestore',
@@ -114,15 +133,7 @@ export class TablestoreEmulator {
         ...extra,
       });
 
-    let body: Buffer | undefined;
     try {
-      body = await readBody(req, MAX_REQUEST_BODY_BYTES);
-    } catch {
-      log(0, 'ClientAborted');
-      return;
-    }
-    try {
-      if (!body) throw requestBodyTooLarge();
       if (req.method !== 'POST') throw new OtsError(405, 'OTSMethodNotAllowed', 'OTSMethodNotAllowedOnly POST method for requests is supported.');
       const creds = authenticate(
         { instanceName: this.opts.instanceName, credentials: this.opts.credentials, wallClock: Date.now },
@@ -132,7 +143,7 @@ export class TablestoreEmulator {
       );
       // After the signature, before RAM and any parameter check: the service's order (acl.ts).
       checkNetworkAcl(this.opts.networkTypeAcl);
-      const handler = Object.prototype.hasOwnProperty.call(operations, op) ? operations[op] : undefined;
+      const handler = known ? operations[op] : undefined;
       if (!handler) throw parameterInvalid(`Unsupported operation: '${op}'.`);
 
       const fault = this.opts.fault?.(op);
@@ -164,8 +175,9 @@ export class TablestoreEmulator {
       log(200);
     } catch (e) {
       // Anything that is not a service error is an emulator bug: answer as the service would (500) and log the stack.
-      const err = e instanceof OtsError ? e : new OtsError(500, 'OTSInternalServerError', 'Internal server error.');
-      send(res, err.status, errorBody(err));
+      const err = e instanceof OtsError ? e : internalServerError();
+      if (res.headersSent) res.destroy();
+      else send(res, err.status, errorBody(err));
       log(err.status, err.code, e instanceof OtsError ? undefined : { error: String((e as Error)?.stack ?? e) });
     }
   }
