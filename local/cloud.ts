@@ -24,6 +24,8 @@ export interface LocalCloudOptions {
   triggerPort?: number;
   /** Where keys and data live; undefined = fresh keys and in-memory data (tests). */
   stateDir?: string;
+  /** Start with empty tables, discarding the data saved in stateDir (`npm start -- --reset`). */
+  reset?: boolean;
   /** Extra template parameter values (otherwise development values). */
   parameters?: Record<string, string>;
   /** Every log line of the local cloud: emulator request lines and the functions' own lines. */
@@ -51,6 +53,17 @@ export interface ClientConfig {
   endpoint: string;
   /** POST {"userId"} → {"authCode"}: the local stand-in for my.getAuthCode. */
   authCodeUrl: string;
+}
+
+/**
+ * The Tablestore journal in a state dir. Before the journal, the data lived in tablestore.json
+ * (one JSON document): such a file is taken over under the new name, and the store rewrites it.
+ */
+function tablestoreJournal(stateDir: string): string {
+  const journal = path.join(stateDir, 'tablestore.jsonl');
+  const legacy = path.join(stateDir, 'tablestore.json');
+  if (!fs.existsSync(journal) && fs.existsSync(legacy)) fs.renameSync(legacy, journal);
+  return journal;
 }
 
 const ROLE = 'ALIYUN::RAM::Role';
@@ -119,7 +132,8 @@ export class LocalCloud {
       credentials: this.credentials,
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
-      dataFile: opts.stateDir ? path.join(opts.stateDir, 'tablestore.json') : undefined,
+      dataFile: opts.stateDir ? tablestoreJournal(opts.stateDir) : undefined,
+      reset: opts.reset,
       log,
       ...opts.tablestore,
     });

@@ -29,12 +29,8 @@ export interface OpContext {
   /** Throws OTSNoPermissionAccess unless the caller may run this operation on these tables (none = instance level). */
   authorize(tables: string[]): void;
 }
-export interface OpResult {
-  body: Uint8Array;
-  /** True when data may have changed, so the store must be flushed before answering. */
-  mutated: boolean;
-}
-type Handler = (ctx: OpContext, body: Buffer) => OpResult;
+/** The encoded response; the store sees every row a handler changes, so the server can journal them (store.ts). */
+type Handler = (ctx: OpContext, body: Buffer) => Uint8Array;
 
 const READ_CU = { capacityUnit: { read: 1, write: 0 } };
 const WRITE_CU = { capacityUnit: { read: 0, write: 1 } };
@@ -147,7 +143,7 @@ const singleWrite =
     const cond = condition(msg.condition);
     const row = readRow((msg as unknown as Record<string, Uint8Array>)[field]);
     const out = writeRow(table, kind, row, cond, returnSpec(msg.returnContent));
-    return { body: encode(res, { consumed: writeCu(cond), row: encodeRow(out) }), mutated: true };
+    return encode(res, { consumed: writeCu(cond), row: encodeRow(out) });
   };
 
 /** Per-row error as batch responses carry it; anything that is not a service error is a bug and propagates. */
@@ -172,7 +168,7 @@ export const operations: Record<string, Handler> = {
   ListTable(ctx, body) {
     decode(pb.ListTableRequest, body);
     ctx.authorize([]);
-    return { body: encode(pb.ListTableResponse, { tableNames: [...ctx.store.tables.keys()] }), mutated: false };
+    return encode(pb.ListTableResponse, { tableNames: [...ctx.store.tables.keys()] });
   },
 
   DescribeTable(ctx, body) {
@@ -188,7 +184,7 @@ export const operations: Record<string, Handler> = {
       tableOptions: { timeToLive: spec.timeToLive, maxVersions: spec.maxVersions ?? 1, deviationCellVersionInSec: 86400 },
       tableStatus: TableStatus.ACTIVE,
     };
-    return { body: encode(pb.DescribeTableResponse, response), mutated: false };
+    return encode(pb.DescribeTableResponse, response);
   },
 
   GetRow(ctx, body) {
@@ -196,7 +192,7 @@ export const operations: Record<string, Handler> = {
     ctx.authorize([msg.tableName]);
     const table = ctx.store.table(msg.tableName);
     const row = table.get(readKey(table, readRow(msg.primaryKey)), readOptions(msg));
-    return { body: encode(pb.GetRowResponse, { consumed: READ_CU, row: encodeRow(row) }), mutated: false };
+    return encode(pb.GetRowResponse, { consumed: READ_CU, row: encodeRow(row) });
   },
 
   PutRow: singleWrite('put', pb.PutRowRequest, pb.PutRowResponse, 'row'),
@@ -224,7 +220,7 @@ export const operations: Record<string, Handler> = {
       rows: encodeRows(rows),
       ...(next ? { nextStartPrimaryKey: encodePrimaryKey(table.keyColumns(next)) } : {}),
     };
-    return { body: encode(pb.GetRangeResponse, response), mutated: false };
+    return encode(pb.GetRangeResponse, response);
   },
 
   BatchGetRow(ctx, body) {
@@ -251,7 +247,7 @@ export const operations: Record<string, Handler> = {
       }
       return { tableName: t.tableName, rows };
     });
-    return { body: encode(pb.BatchGetRowResponse, { tables }), mutated: false };
+    return encode(pb.BatchGetRowResponse, { tables });
   },
 
   BatchWriteRow(ctx, body) {
@@ -275,6 +271,6 @@ export const operations: Record<string, Handler> = {
         }
       }),
     }));
-    return { body: encode(pb.BatchWriteRowResponse, { tables }), mutated: true };
+    return encode(pb.BatchWriteRowResponse, { tables });
   },
 };

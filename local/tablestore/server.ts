@@ -33,8 +33,10 @@ export interface TablestoreOptions {
   /** For resource ARNs. */
   region: string;
   accountId: string;
-  /** JSON persistence path (e.g. .local/tablestore.json); undefined = in-memory only. */
+  /** Journal path (e.g. .local/tablestore.jsonl, see store.ts); undefined = in-memory only. */
   dataFile?: string;
+  /** Discard the data saved in `dataFile` and start empty. */
+  reset?: boolean;
   /** Clock for TTL (tests inject one). The x-ots-date check always uses the wall clock. */
   now?: () => number;
   /** Consulted per request after authentication, before it is applied (see FaultDecision). */
@@ -86,7 +88,7 @@ export class TablestoreEmulator {
   private readonly served: Record<string, number> = {};
 
   constructor(private readonly opts: TablestoreOptions) {
-    this.store = new Store(opts.tables, opts.now ?? Date.now, opts.dataFile);
+    this.store = new Store(opts.tables, opts.now ?? Date.now, { dataFile: opts.dataFile, reset: opts.reset });
     this.resources = { region: opts.region, accountId: opts.accountId, instanceName: opts.instanceName };
   }
 
@@ -113,7 +115,7 @@ export class TablestoreEmulator {
     const server = this.server;
     this.server = undefined;
     await closeServer(server);
-    this.store.flush();
+    this.store.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -157,21 +159,23 @@ export class TablestoreEmulator {
         if ('delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
       }
 
-      const result = handler(
-        {
-          store: this.store,
-          authorize: (tables) =>
-            authorize(creds, op, tables.length > 0 ? tables.map((t) => tableArn(this.resources, t)) : [instanceArn(this.resources)]),
-        },
-        body,
+      // Applied and on disk before the answer; undone if it cannot be persisted (store.ts).
+      const result = this.store.transaction(() =>
+        handler(
+          {
+            store: this.store,
+            authorize: (tables) =>
+              authorize(creds, op, tables.length > 0 ? tables.map((t) => tableArn(this.resources, t)) : [instanceArn(this.resources)]),
+          },
+          body,
+        ),
       );
-      if (result.mutated) this.store.flush();
       if (fault && 'lostAnswer' in fault) {
         req.socket.destroy();
         log(0, 'AnswerLost');
         return;
       }
-      send(res, 200, result.body);
+      send(res, 200, result);
       log(200);
     } catch (e) {
       // Anything that is not a service error is an emulator bug: answer as the service would (500) and log the stack.

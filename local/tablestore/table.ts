@@ -57,11 +57,17 @@ interface Page {
 
 const VT_OF = { STRING: 'VT_STRING', INTEGER: 'VT_INTEGER', BINARY: 'VT_BLOB' } as const;
 
+/**
+ * Told of every row a write is about to replace, insert or remove, with the row as it was
+ * (undefined = absent), before the change: the store journals the row's new state and can undo
+ * the change if the journal cannot be written. TTL expiry is not reported: it is recomputed on load.
+ */
+export type ChangeRecorder = (table: Table, key: KeyValue[], before: StoredRow | undefined) => void;
+
 export class Table {
   /** Sorted by key. An array with binary search: simple, and fast enough for a local emulator. */
   rows: StoredRow[] = [];
-  /** Bumped on every applied write, so persistence re-serializes only tables that changed. */
-  generation = 0;
+  recorder?: ChangeRecorder;
 
   constructor(
     readonly spec: TableSpec,
@@ -136,6 +142,26 @@ export class Table {
     if (this.prune(row)) return { row, index };
     this.rows.splice(index, 1);
     return { index };
+  }
+
+  /** The stored row for a key as it is, expired or not (what the journal records). */
+  peek(key: readonly PkValue[]): StoredRow | undefined {
+    const { index, found } = this.locate(key);
+    return found ? this.rows[index] : undefined;
+  }
+
+  /** Puts a key back as it was before a write (undefined = absent): the store's undo when a write cannot be persisted. */
+  restore(key: readonly PkValue[], row: StoredRow | undefined): void {
+    const { index, found } = this.locate(key);
+    if (found && row) this.rows[index] = row;
+    else if (found) this.rows.splice(index, 1);
+    else if (row) this.rows.splice(index, 0, row);
+  }
+
+  /** Drops every expired version and row, then returns the rows that remain (what compaction writes). */
+  liveRows(): StoredRow[] {
+    this.rows = this.rows.filter((r) => this.prune(r));
+    return this.rows;
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -287,7 +313,7 @@ export class Table {
     }
     const { row: old, index } = this.live(key);
     this.check(old, cond);
-    this.generation++;
+    this.recorder?.(this, key, old);
     // PutRow replaces the whole row: every old column and version goes.
     const now = this.now();
     const row: StoredRow = { key, columns: new Map() };
@@ -331,7 +357,7 @@ export class Table {
         this.addVersion(row, c.name, { type: 'INTEGER', value: BigInt.asIntN(64, current.value + delta) }, c.timestamp ?? now);
       }
     }
-    this.generation++;
+    this.recorder?.(this, key, old);
     if (old) {
       this.rows[index] = row;
       this.store(row, index, true);
@@ -343,8 +369,8 @@ export class Table {
     const { row: old, index } = this.live(key);
     this.check(old, cond);
     if (old) {
+      this.recorder?.(this, key, old);
       this.rows.splice(index, 1);
-      this.generation++;
     }
     return this.returned(undefined, key, ret);
   }
