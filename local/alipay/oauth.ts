@@ -1,5 +1,5 @@
 import { alipayErrors, type AlipayErrorValue } from './errors';
-import { ACCESS_TOKEN_TTL_S, REFRESH_TOKEN_TTL_S, type AuthGrants, type TokenGrant } from './grants';
+import { ACCESS_TOKEN_TTL_S, type AuthGrants, type TokenGrant } from './grants';
 
 export type MethodResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: AlipayErrorValue };
 
@@ -14,7 +14,8 @@ function tokenAnswer(g: TokenGrant): Record<string, unknown> {
     access_token: g.accessToken,
     expires_in: ACCESS_TOKEN_TTL_S,
     refresh_token: g.refreshToken,
-    re_expires_in: REFRESH_TOKEN_TTL_S,
+    // Whole seconds left on the refresh token: the full 30 days for a code, less after a refresh.
+    re_expires_in: Math.floor((g.refreshExpiresAt - g.issuedAt) / 1000),
     auth_start: beijingTime(g.issuedAt),
   };
 }

@@ -1,5 +1,5 @@
 import RPCClient from '@alicloud/pop-core';
-import { CredentialStore, type IssuedCredentials, type PolicyDocument } from '../../local/credentials';
+import { CredentialStore, EXPIRED_CREDENTIALS_KEPT_MS, type IssuedCredentials, type PolicyDocument } from '../../local/credentials';
 import { principalAllows } from '../../local/policy';
 import { StsEmulator, type RoleSpec, type StsFault } from '../../local/sts';
 
@@ -82,6 +82,9 @@ const assume = (params: Record<string, unknown>, c: Partial<IssuedCredentials> =
     { RoleArn: INVOKE_ROLE, RoleSessionName: 'sess-1', DurationSeconds: 900, ...params },
     { method: 'POST' },
   );
+
+/** As pop-core writes Timestamp: UTC, whole seconds. */
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** pop-core throws `Error{name: Code+'Error', code, data, entry}` for any JSON answer with a Code. */
 async function failure(p: Promise<unknown>): Promise<{ code: string; status: number; name: string; data: Record<string, unknown> }> {
@@ -168,6 +171,35 @@ describe('authentication', () => {
   it('refuses expired caller credentials: InvalidSecurityToken.Expired', async () => {
     credSkew = 3600_000;
     expect(await failure(assume({}))).toMatchObject({ code: 'InvalidSecurityToken.Expired', status: 400 });
+  });
+
+  it('keeps answering InvalidSecurityToken.Expired for an hour after expiry, then forgets the key (InvalidAccessKeyId.NotFound)', async () => {
+    credSkew = 3600_000 + EXPIRED_CREDENTIALS_KEPT_MS - 1000;
+    expect(await failure(assume({}))).toMatchObject({ code: 'InvalidSecurityToken.Expired', status: 400 });
+    credSkew = 3600_000 + EXPIRED_CREDENTIALS_KEPT_MS;
+    expect(await failure(assume({}))).toMatchObject({ code: 'InvalidAccessKeyId.NotFound', status: 404 });
+  });
+
+  it('forgets a nonce once its Timestamp leaves the window, when the timestamp check refuses a replay by itself', async () => {
+    let skew = 0;
+    const own = new StsEmulator({ accountId: ACCT, roles, credentials: store, now: () => Date.now() + skew });
+    const url = await own.listen();
+    const nonces = (own as unknown as { nonces: { size: number } }).nonces;
+    try {
+      const rpc = new RPCClient({ accessKeyId: caller.accessKeyId, accessKeySecret: caller.accessKeySecret, securityToken: caller.securityToken, endpoint: url, apiVersion: '2015-04-01' });
+      // Signed 14.5 minutes ago: still inside the window, which it leaves in 30 s.
+      const old = { RoleArn: INVOKE_ROLE, RoleSessionName: 'ab', SignatureNonce: 'old-nonce', Timestamp: isoSeconds(Date.now() - 14.5 * 60_000) };
+      await expect(rpc.request('AssumeRole', old, { method: 'POST' })).resolves.toHaveProperty('Credentials');
+      expect(await failure(rpc.request('AssumeRole', old, { method: 'POST' }))).toMatchObject({ code: 'SignatureNonceUsed' });
+      expect(nonces.size).toBe(1);
+
+      skew = 60_000; // a minute later
+      await expect(rpc.request('AssumeRole', { RoleArn: INVOKE_ROLE, RoleSessionName: 'ab' }, { method: 'POST' })).resolves.toHaveProperty('Credentials');
+      expect(nonces.size).toBe(1); // the new one only
+      expect(await failure(rpc.request('AssumeRole', old, { method: 'POST' }))).toMatchObject({ code: 'InvalidTimeStamp.Expired' });
+    } finally {
+      await own.close();
+    }
   });
 
   it('refuses a Timestamp more than 15 minutes off: InvalidTimeStamp.Expired', async () => {
