@@ -33,6 +33,8 @@ export interface InvokeRequest {
 }
 
 const RUNTIME = path.join(__dirname, 'runtime.js');
+/** SIGKILL ends a process at once; the wait is only for the exit to be reported. */
+const STOP_WAIT_MS = 2000;
 
 /**
  * One warm instance of a function: a child process started on the first invocation (the cold
@@ -137,14 +139,22 @@ export class FunctionInstance {
     return this.ready;
   }
 
-  /** Ends the instance (the next invocation is a cold start). */
+  /**
+   * Ends the instance (the next invocation is a cold start). Resolves once the process has
+   * exited, or after `STOP_WAIT_MS` at the latest: stopping the local cloud must not hang on it.
+   */
   stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
     this.ready = undefined;
-    if (!child || child.exitCode !== null) return Promise.resolve();
+    // A child ended by a signal (Ctrl-C reaches the whole process group) has a signalCode and no exitCode.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
-      child.once('exit', () => resolve());
+      const timer = setTimeout(resolve, STOP_WAIT_MS);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       child.kill('SIGKILL');
     });
   }
