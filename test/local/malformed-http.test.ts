@@ -11,6 +11,7 @@ import { MAX_BODY_BYTES as STS_MAX_BODY } from '../../local/sts/emulator';
 import { MAX_REQUEST_BODY_BYTES } from '../../local/tablestore/limits';
 import { pb } from '../../local/tablestore/proto';
 import { db, login, startCloud } from '../support/local';
+import { json, parseAnswer, type RawAnswer, type Service } from '../support/raw-http';
 
 /**
  * Issue 11: no request, however malformed, may stop an emulator. Every HTTP port of a booted local
@@ -24,46 +25,6 @@ import { db, login, startCloud } from '../support/local';
 const TableStore: any = require('tablestore');
 const ROOT = path.resolve(__dirname, '..', '..');
 const MB = 1024 * 1024;
-
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/** The first HTTP answer in `buf` (content-length or chunked body), or undefined while incomplete. */
-function parseAnswer(buf: Buffer): RawAnswer | undefined {
-  let at = 0;
-  let head: string[];
-  // Skip interim 1xx answers (100 Continue).
-  for (;;) {
-    const end = buf.indexOf('\r\n\r\n', at);
-    if (end < 0) return undefined;
-    head = buf.subarray(at, end).toString('latin1').split('\r\n');
-    at = end + 4;
-    if (!/^HTTP\/1\.1 1\d\d/.test(head[0])) break;
-  }
-  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head[0])?.[1]);
-  const headers: Record<string, string> = {};
-  for (const line of head.slice(1)) {
-    const i = line.indexOf(':');
-    headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-  }
-  if (headers['transfer-encoding'] === 'chunked') {
-    const parts: Buffer[] = [];
-    for (;;) {
-      const eol = buf.indexOf('\r\n', at);
-      if (eol < 0) return undefined;
-      const size = parseInt(buf.subarray(at, eol).toString('latin1'), 16);
-      if (size === 0) return { status, headers, body: Buffer.concat(parts) };
-      if (buf.length < eol + 2 + size + 2) return undefined;
-      parts.push(buf.subarray(eol + 2, eol + 2 + size));
-      at = eol + 2 + size + 2;
-    }
-  }
-  const length = Number(headers['content-length'] ?? 0);
-  return buf.length < at + length ? undefined : { status, headers, body: buf.subarray(at, at + length) };
-}
 
 interface Exchange {
   answer?: RawAnswer;
@@ -120,16 +81,6 @@ function request(method: string, target: string | Buffer, headers: Record<string
     .join('');
   return Buffer.concat([Buffer.from(`${method} `), Buffer.from(target as string, 'latin1'), Buffer.from(` HTTP/1.1\r\n${head}\r\n`), Buffer.from(body)]);
 }
-
-type Service = 'fc' | 'trigger' | 'sts' | 'alipay' | 'tablestore';
-
-const json = (a: RawAnswer): any => {
-  try {
-    return JSON.parse(a.body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-};
 
 /** The error code of an answer in the service's own error format, or undefined if it is not in that format. */
 const codeIn: Record<Service, (a: RawAnswer) => string | undefined> = {

@@ -10,12 +10,11 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CredentialStore } from '../../local/credentials';
-import { TablestoreEmulator } from '../../local/tablestore';
+import type { TablestoreEmulator } from '../../local/tablestore';
 import { StateFileError } from '../../local/tablestore/persistence';
 import { Store } from '../../local/tablestore/store';
 import type { TableSpec } from '../../local/tablestore/table';
-import { CHILD_INSTANCE, CHILD_TABLE } from '../support/tablestore-process';
+import { CHILD_INSTANCE, CHILD_TABLE, startEmulator, type Endpoint } from '../support/tablestore-process';
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
 const TableStore: any = require('tablestore');
@@ -23,13 +22,6 @@ const TableStore: any = require('tablestore');
 const ROOT = resolve(__dirname, '..', '..');
 const CHILD_SCRIPT = join(ROOT, 'test', 'support', 'tablestore-process.ts');
 const SPEC: TableSpec = { name: CHILD_TABLE, primaryKey: [{ name: 'k', type: 'STRING' }], timeToLive: -1 };
-
-interface Endpoint {
-  endpoint: string;
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken: string;
-}
 
 const clientOf = (e: Endpoint): any =>
   new TableStore.Client({
@@ -116,18 +108,8 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('what a write costs', () => {
   async function inProcess(): Promise<{ emulator: TablestoreEmulator; client: any }> {
-    const credentials = new CredentialStore();
-    const creds = credentials.issue(
-      {
-        roleArn: 'acs:ram::1:role/test',
-        sessionName: 'test',
-        rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'ots:*', Resource: `acs:ots:cn-hangzhou:1:instance/${CHILD_INSTANCE}/table/${CHILD_TABLE}` }] }],
-      },
-      3600,
-    );
-    const emulator = new TablestoreEmulator({ instanceName: CHILD_INSTANCE, tables: [SPEC], credentials, region: 'cn-hangzhou', accountId: '1', dataFile });
-    const endpoint = await emulator.listen();
-    return { emulator, client: clientOf({ endpoint, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken }) };
+    const { emulator, endpoint } = await startEmulator(dataFile);
+    return { emulator, client: clientOf(endpoint) };
   }
 
   test('a 1 KB put next to 5 MB of data appends about its own size and rewrites nothing', async () => {

@@ -6,6 +6,7 @@ import { demoRoute } from '../../local/demo';
 import { HEADERS_TIMEOUT_MS } from '../../local/http';
 import { pb } from '../../local/tablestore/proto';
 import { db, login, startCloud } from '../support/local';
+import { json, parseAnswer, type RawAnswer, type Service } from '../support/raw-http';
 import { fuzzRuns, report } from './support';
 
 /**
@@ -23,51 +24,7 @@ const WAIT_MS = 15_000;
 const ROOT = path.resolve(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Service = 'fc' | 'trigger' | 'sts' | 'alipay' | 'tablestore';
 const SERVICES: Service[] = ['fc', 'trigger', 'sts', 'alipay', 'tablestore'];
-
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/**
- * The first final HTTP answer in `buf`, or undefined while incomplete; `head` for HEAD (no body),
- * `eof` once the server closed (an answer to HTTP/1.0 with neither length nor chunks ends there).
- */
-function parseAnswer(buf: Buffer, head = false, eof = false): RawAnswer | undefined {
-  let at = 0;
-  let lines: string[];
-  for (;;) {
-    const end = buf.indexOf('\r\n\r\n', at);
-    if (end < 0) return undefined;
-    lines = buf.subarray(at, end).toString('latin1').split('\r\n');
-    at = end + 4;
-    if (!/^HTTP\/1\.1 1\d\d /.test(lines[0])) break;
-  }
-  const m = /^HTTP\/1\.1 (\d{3}) /.exec(lines[0]);
-  if (!m) throw new Error(`not an HTTP answer: ${JSON.stringify(lines[0])}`);
-  const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) headers[line.slice(0, line.indexOf(':')).trim().toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
-  const status = Number(m[1]);
-  if (head || status === 204 || status === 304) return { status, headers, body: Buffer.alloc(0) };
-  if (headers['transfer-encoding'] === 'chunked') {
-    const parts: Buffer[] = [];
-    for (;;) {
-      const eol = buf.indexOf('\r\n', at);
-      if (eol < 0) return undefined;
-      const size = parseInt(buf.subarray(at, eol).toString('latin1'), 16);
-      if (size === 0) return { status, headers, body: Buffer.concat(parts) };
-      if (buf.length < eol + 4 + size) return undefined;
-      parts.push(buf.subarray(eol + 2, eol + 2 + size));
-      at = eol + 4 + size;
-    }
-  }
-  if (headers['content-length'] === undefined) return eof ? { status, headers, body: buf.subarray(at) } : undefined;
-  const length = Number(headers['content-length']);
-  return buf.length < at + length ? undefined : { status, headers, body: buf.subarray(at, at + length) };
-}
 
 type Delivery =
   /** All at once; the server must answer or close. */
@@ -152,13 +109,6 @@ function deliver(url: string, bytes: Buffer, delivery: Delivery, head: boolean):
   });
 }
 
-const json = (a: RawAnswer): any => {
-  try {
-    return JSON.parse(a.body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-};
 const fcError = (a: RawAnswer) => Boolean(a.headers['x-fc-request-id'] && typeof json(a)?.ErrorCode === 'string' && typeof json(a)?.ErrorMessage === 'string');
 /** The session function's own error answer: {error:{code,message}}. */
 const functionError = (a: RawAnswer) => typeof json(a)?.error?.code === 'string';

@@ -10,8 +10,16 @@ import { TablestoreEmulator } from '../../local/tablestore';
 export const CHILD_INSTANCE = 'journaltest';
 export const CHILD_TABLE = 'kv';
 
-async function main(): Promise<void> {
-  const [dataFile] = process.argv.slice(2);
+/** Where and as whom to reach the emulator: what the parent process reads from the child's first line. */
+export interface Endpoint {
+  endpoint: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+}
+
+/** The emulator on `dataFile` with one table, and credentials allowed every operation on it. */
+export async function startEmulator(dataFile: string): Promise<{ emulator: TablestoreEmulator; endpoint: Endpoint }> {
   const credentials = new CredentialStore();
   const creds = credentials.issue(
     {
@@ -30,7 +38,12 @@ async function main(): Promise<void> {
     dataFile,
   });
   const endpoint = await emulator.listen();
-  process.stdout.write(`${JSON.stringify({ endpoint, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken })}\n`);
+  return { emulator, endpoint: { endpoint, accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken } };
+}
+
+async function main(): Promise<void> {
+  const { emulator, endpoint } = await startEmulator(process.argv[2]);
+  process.stdout.write(`${JSON.stringify(endpoint)}\n`);
   process.on('SIGTERM', () => void emulator.close().then(() => process.exit(0)));
 }
 
