@@ -9,7 +9,7 @@ export const encodeCursor = (collection: string, nextId: string): string => Buff
 /** Fatal: bytes that are not UTF-8 were not written by encodeCursor (toString would make them U+FFFD). */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The id a cursor holds; request.ts also checks that it can be a primary-key value. */
+/** The id a cursor holds (decoded once, in request.ts, which also checks it can be a primary-key value). */
 export function decodeCursor(cursor: string, collection: string): string {
   let parsed: unknown;
   try {

@@ -50,7 +50,7 @@ async function run(store: ObjectStore, r: DbRequest): Promise<unknown> {
     case 'get':
       return { data: await store.get(r.id) };
     case 'list':
-      return store.list(r.limit, r.cursor);
+      return store.list(r.limit, r.startId);
     case 'put':
       return { data: await store.put(r.id, r.fields, r.ifVersion) };
     case 'update':

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors';
 import { OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber } from '../shared/ots';
-import { decodeCursor, encodeCursor } from './cursor';
+import { encodeCursor } from './cursor';
 import { type Fields, checkStorable } from './request';
 
 /** An object as clients see it: their fields plus the ones the server keeps. */
@@ -56,9 +56,9 @@ export class ObjectStore {
     return row ? this.present(id, row) : null;
   }
 
-  /** Ascending by id; `cursor` continues where the previous page stopped. */
-  async list(limit: number, cursor?: string): Promise<{ data: StoredObject[]; cursor: string | null }> {
-    const start = cursor === undefined ? TableStore.INF_MIN : decodeCursor(cursor, this.collection);
+  /** Ascending by id, from `startId` (the id a cursor holds, request.ts) or the first. */
+  async list(limit: number, startId?: string): Promise<{ data: StoredObject[]; cursor: string | null }> {
+    const start = startId ?? TableStore.INF_MIN;
     const { rows, nextStartPrimaryKey } = await this.ots.call((c) =>
       c.getRange({
         tableName: this.table,

@@ -38,7 +38,7 @@ export type DbRequest =
   | (Base & { op: 'remove'; id: string; ifVersion?: number })
   | (Base & { op: 'put'; id: string; fields: Fields; ifVersion?: number })
   | (Base & { op: 'update'; id: string; fields: Fields; ifVersion?: number })
-  | (Base & { op: 'list'; limit: number; cursor?: string });
+  | (Base & { op: 'list'; limit: number; startId?: string });
 
 /** Parses and checks an invoke event completely before anything is read or written. */
 export function parseDbRequest(event: Buffer | string): DbRequest {
@@ -72,7 +72,7 @@ export function parseDbRequest(event: Buffer | string): DbRequest {
       return { sid, collection, op, id: parseId(id, '"obj.id"'), fields: parseFields(rest), ifVersion: parseVersion(input.ifVersion) };
     }
     case 'list':
-      return { sid, collection, op, limit: parseLimit(input.limit), cursor: parseCursorField(input.cursor, collection) };
+      return { sid, collection, op, limit: parseLimit(input.limit), startId: parseCursorField(input.cursor, collection) };
     default:
       throw badRequest('"op" must be one of "put", "get", "list", "update", "remove".');
   }
@@ -112,6 +112,7 @@ function parseLimit(v: unknown): number {
  * refuses one over 1 KB (OTSParameterInvalid, which answered Internal). A cursor the server made
  * holds an id read back from the table, so it is never empty, too long or ill-formed. Control
  * characters are not refused here: rows written before ids refused C1 controls must stay listable.
+ * Returns the id the next page starts at.
  */
 function parseCursorField(v: unknown, collection: string): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -120,7 +121,7 @@ function parseCursorField(v: unknown, collection: string): string | undefined {
   if (start.length === 0 || LONE_SURROGATE.test(start) || Buffer.byteLength(start) > MAX_KEY_BYTES) {
     throw badRequest(`"cursor" does not hold an id (1 to ${MAX_KEY_BYTES} bytes of well-formed UTF-8); pass back the cursor the previous list returned.`);
   }
-  return v;
+  return start;
 }
 
 /** Top-level fields: named like identifiers, server-kept ones dropped, values any JSON within depth and size limits. */

@@ -100,20 +100,22 @@ export class Store {
     if (changes.length === 0) return;
     if (this.journal) {
       const seen = new Set<string>();
-      const described = new Set(this.described);
+      // A table's first write in this journal is preceded by its schema record.
+      const newlyDescribed = new Set<string>();
       let text = '';
       for (const { table, key } of changes) {
-        const id = `${table.spec.name}\n${keyId(key)}`;
+        const { name } = table.spec;
+        const id = `${name}\n${keyId(key)}`;
         if (seen.has(id)) continue;
         seen.add(id);
-        if (!described.has(table.spec.name)) {
+        if (!this.described.has(name) && !newlyDescribed.has(name)) {
           text += schemaLine(table.spec);
-          described.add(table.spec.name);
+          newlyDescribed.add(name);
         }
-        text += recordLine(table.spec.name, key, table.peek(key));
+        text += recordLine(name, key, table.peek(key));
       }
       this.journal.append(text);
-      for (const name of described) this.described.add(name);
+      for (const name of newlyDescribed) this.described.add(name);
     }
     this.pending = [];
     // After the writes are durable and acknowledged-to-be: a failed compaction leaves the journal as it was.

@@ -15,26 +15,15 @@ import { StateFileError } from '../../local/tablestore/persistence';
 import { Store } from '../../local/tablestore/store';
 import type { TableSpec } from '../../local/tablestore/table';
 import { CHILD_INSTANCE, CHILD_TABLE, startEmulator, type Endpoint } from '../support/tablestore-process';
+import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
 
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
-const TableStore: any = require('tablestore');
+/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const ROOT = resolve(__dirname, '..', '..');
 const CHILD_SCRIPT = join(ROOT, 'test', 'support', 'tablestore-process.ts');
 const SPEC: TableSpec = { name: CHILD_TABLE, primaryKey: [{ name: 'k', type: 'STRING' }], timeToLive: -1 };
 
-const clientOf = (e: Endpoint): any =>
-  new TableStore.Client({
-    endpoint: e.endpoint,
-    instancename: CHILD_INSTANCE,
-    accessKeyId: e.accessKeyId,
-    secretAccessKey: e.accessKeySecret,
-    stsToken: e.securityToken,
-    maxRetries: 0,
-  });
-
-const call = (client: any, method: string, params: Record<string, unknown>): Promise<any> =>
-  new Promise((ok, fail) => client[method](params, (err: unknown, data: unknown) => (err ? fail(err) : ok(data))));
+const clientOf = (e: Endpoint): any => sdkClient(e.endpoint, CHILD_INSTANCE, e);
 
 const put = (client: any, k: string, v: string): Promise<unknown> =>
   call(client, 'putRow', {

@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialStore, type IssuedCredentials, type Principal } from '../../local/credentials';
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from '../../local/tablestore';
+import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
 
-// The SDK ships no typings; this test talks to it through a deliberately loose surface.
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
-const TableStore: any = require('tablestore');
+/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const REGION = 'cn-hangzhou';
 const ACCOUNT = '1234567890';
@@ -77,22 +76,8 @@ async function start(extra: Partial<TablestoreOptions> = {}): Promise<Harness> {
     ...extra,
   });
   const endpoint = await emulator.listen();
-  const client = (overrides: Record<string, unknown> = {}): any =>
-    new TableStore.Client({
-      endpoint,
-      instancename: INSTANCE,
-      accessKeyId: creds.accessKeyId,
-      secretAccessKey: creds.accessKeySecret,
-      stsToken: creds.securityToken,
-      maxRetries: 0,
-      ...overrides,
-    });
+  const client = (overrides: Record<string, unknown> = {}): any => sdkClient(endpoint, INSTANCE, creds, overrides);
   return { emulator, endpoint, creds, store, credClock, ttlClock, logs, client };
-}
-
-/** Promisified SDK call. */
-function call(client: any, method: string, params: Record<string, unknown>): Promise<any> {
-  return new Promise((resolve, reject) => client[method](params, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data))));
 }
 
 /** Runs an SDK call that must fail; returns the SDK's error. */
