@@ -51,8 +51,10 @@ export interface ClientConfig {
   ClientRoleArn: string;
   /** Base URL for fc2's `endpoint` option. */
   endpoint: string;
-  /** POST {"userId"} → {"authCode"}: the local stand-in for my.getAuthCode. */
+  /** POST {"userId"} | {"openId"} | {"userId", "openId"} (+ "unionId") → {"authCode"}: the local stand-in for my.getAuthCode. */
   authCodeUrl: string;
+  /** POST {"mobile"} → what my.getPhoneNumber returns: the local stand-in. */
+  phoneNumberUrl: string;
 }
 
 /**
@@ -147,6 +149,7 @@ export class LocalCloud {
       appId: this.deployment.parameters.AppId ?? DEV_APP_ID,
       appPublicKeyPem: this.keys.app.publicKeyPem,
       gatewayPrivateKeyPem: this.keys.gateway.privateKeyPem,
+      aesKey: this.deployment.parameters.AesKey || undefined,
       log,
       ...opts.alipay,
     });
@@ -182,8 +185,8 @@ export class LocalCloud {
 
     const outputs = Object.fromEntries(
       Object.entries(this.deployment.outputs).map(([k, v]) => [k, typeof v === 'string' ? pointAtLocal(v, this.hosts) : v]),
-    ) as Omit<ClientConfig, 'endpoint' | 'authCodeUrl'>;
-    this.config = { ...outputs, endpoint: this.fc.url, authCodeUrl: this.alipay.authCodeUrl };
+    ) as Omit<ClientConfig, 'endpoint' | 'authCodeUrl' | 'phoneNumberUrl'>;
+    this.config = { ...outputs, endpoint: this.fc.url, authCodeUrl: this.alipay.authCodeUrl, phoneNumberUrl: this.alipay.phoneNumberUrl };
     if (opts.stateDir) fs.writeFileSync(path.join(opts.stateDir, 'outputs.json'), `${JSON.stringify(this.config, null, 2)}\n`);
   }
 
@@ -198,6 +201,7 @@ export class LocalCloud {
       AppId: DEV_APP_ID,
       PrivateKey: this.keys.app.privateKeyPem,
       AlipayPublicKey: this.keys.gateway.publicKeyPem,
+      AesKey: this.keys.aesKey,
       DBInstanceName: 'miniapp-local',
       LogProjectName: 'miniapp-local-logs',
     };

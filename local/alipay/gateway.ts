@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { alipayErrors, frontDoorPage, refusalAnswer, type AlipayErrorValue } from './errors';
-import { AuthGrants, USER_ID_PATTERN } from './grants';
+import { parseAuthCodeRequest, parsePhoneNumberRequest } from './dev';
+import { AuthGrants } from './grants';
 import { closeServer, createServiceServer, listen, requestTarget } from '../http';
 import { MAX_BODY_BYTES, send, sendJson } from './http';
 import { oauthToken, type MethodResult } from './oauth';
+import { isAesKey, phoneNumberPayload } from './phone';
 import { checkRequest } from './request';
 import { answerBody, rsa2Sign } from './signing';
 
@@ -23,7 +25,13 @@ export interface AlipayGatewayOptions {
   /** Auth code lifetime, default 5 minutes. */
   codeTtlMs?: number;
   fault?: (method: string) => AlipayFault | undefined;
-  /** One call per request; never carries codes or tokens. */
+  /**
+   * The app's AES key (base64 of 16 bytes; the stack's AesKey parameter), with which
+   * `/dev/phone-number` encrypts. Absent or empty: that endpoint answers 409, as the app's server
+   * could not decrypt a phone number anyway.
+   */
+  aesKey?: string;
+  /** One call per request; never carries codes, tokens, ids or phone numbers. */
   log?: (line: Record<string, unknown>) => void;
 }
 
@@ -33,10 +41,13 @@ const METHODS: Record<string, Method> = {
   'alipay.system.oauth.token': oauthToken,
 };
 
+export const NO_AES_KEY_ERROR = "no AES key is configured: the stack's AesKey parameter is empty";
+
 /**
  * Local stand-in for the Alipay OpenAPI v2 gateway (`gateway.do`), enough for the login flow:
  * it verifies requests as Alipay does and signs answers with the "Alipay" key, so the real
- * alipay-sdk can run against it with `validateSign: true`.
+ * alipay-sdk can run against it with `validateSign: true`. Beside it, `/dev/*` stands in for the
+ * in-app APIs that feed a server: my.getAuthCode and my.getPhoneNumber.
  */
 export class AlipayGatewayEmulator {
   private server?: Server;
@@ -45,8 +56,20 @@ export class AlipayGatewayEmulator {
   private readonly now: () => number;
   /** Requests held open by a `timeout` fault; destroyed on close so nothing outlives the emulator. */
   private readonly held = new Set<ServerResponse>();
+  /**
+   * Development stand-ins for in-app APIs, with no cloud counterpart (my.getAuthCode and
+   * my.getPhoneNumber run inside the Alipay app), so they may answer any origin: the browser demo
+   * on the FC port calls them cross-origin.
+   */
+  private readonly devRoutes = new Map<string, (res: ServerResponse, body: string) => void>([
+    ['/dev/auth-code', (res, body) => this.authCode(res, body)],
+    ['/dev/phone-number', (res, body) => this.phoneNumber(res, body)],
+  ]);
 
   constructor(private readonly opts: AlipayGatewayOptions) {
+    if (opts.aesKey && !isAesKey(opts.aesKey)) {
+      throw new Error('AlipayGatewayEmulator: aesKey must be base64 of 16 bytes (24 characters ending in ==), as the Alipay console shows it');
+    }
     this.now = opts.now ?? Date.now;
     this.grants = new AuthGrants(this.now, opts.codeTtlMs ?? 5 * 60_000);
   }
@@ -69,6 +92,10 @@ export class AlipayGatewayEmulator {
     return `${this.baseUrl()}/dev/auth-code`;
   }
 
+  get phoneNumberUrl(): string {
+    return `${this.baseUrl()}/dev/phone-number`;
+  }
+
   async close(): Promise<void> {
     for (const res of this.held) res.destroy();
     this.held.clear();
@@ -85,16 +112,15 @@ export class AlipayGatewayEmulator {
   private route(req: IncomingMessage, res: ServerResponse, body: string): void {
     const { pathname, query } = requestTarget(req.url);
     if (pathname === '/gateway.do' && (req.method === 'POST' || req.method === 'GET')) return this.gateway(req, res, query, body);
-    if (pathname === '/dev/auth-code') {
-      // A development stand-in with no cloud counterpart (my.getAuthCode is an in-app API), so it
-      // may answer any origin: the browser demo on the FC port calls it cross-origin.
+    const dev = this.devRoutes.get(pathname);
+    if (dev) {
       res.setHeader('access-control-allow-origin', '*');
       if (req.method === 'OPTIONS') {
         res.writeHead(204, { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
         res.end();
         return;
       }
-      if (req.method === 'POST') return this.authCode(res, body);
+      if (req.method === 'POST') return dev(res, body);
     }
     send(res, 404, 'text/html', frontDoorPage(404));
   }
@@ -103,21 +129,39 @@ export class AlipayGatewayEmulator {
     this.opts.log?.({ service: 'alipay', method, outcome, ms: Math.round(performance.now() - started) });
   }
 
-  /** `POST /dev/auth-code {"userId":"2088..."}` → `{"authCode":"..."}`: the local `my.getAuthCode`. */
+  /**
+   * `POST /dev/auth-code {"userId"?, "openId"?, "unionId"?}` → `{"authCode":"..."}`: the local
+   * `my.getAuthCode`. The code redeems for exactly the ids given (see oauth.ts).
+   */
   private authCode(res: ServerResponse, body: string): void {
     const started = performance.now();
-    let userId: unknown;
-    try {
-      userId = (JSON.parse(body) as { userId?: unknown } | null)?.userId;
-    } catch {
-      userId = undefined;
-    }
-    if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) {
-      sendJson(res, 400, { error: 'body must be JSON {"userId": "2088" + 12 digits}' });
+    const request = parseAuthCodeRequest(body);
+    if (!request.ok) {
+      sendJson(res, 400, { error: request.error });
       return this.log('dev.auth-code', 'bad-request', started);
     }
-    sendJson(res, 200, { authCode: this.grants.issueCode(userId) });
+    sendJson(res, 200, { authCode: this.grants.issueCode(request.value) });
     this.log('dev.auth-code', 'ok', started);
+  }
+
+  /**
+   * `POST /dev/phone-number {"mobile":"1..."}` → what `my.getPhoneNumber` gives the mini-program
+   * (`{response, sign, sign_type, encrypt_type, charset}`), encrypted with the app's AES key.
+   */
+  private phoneNumber(res: ServerResponse, body: string): void {
+    const started = performance.now();
+    const { aesKey } = this.opts;
+    if (!aesKey) {
+      sendJson(res, 409, { error: NO_AES_KEY_ERROR });
+      return this.log('dev.phone-number', 'no-aes-key', started);
+    }
+    const request = parsePhoneNumberRequest(body);
+    if (!request.ok) {
+      sendJson(res, 400, { error: request.error });
+      return this.log('dev.phone-number', 'bad-request', started);
+    }
+    sendJson(res, 200, phoneNumberPayload(request.value, aesKey, this.opts.gatewayPrivateKeyPem));
+    this.log('dev.phone-number', 'ok', started);
   }
 
   private gateway(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, body: string): void {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { pickIds, type AlipayIds } from './ids';
 
-/** A 16-digit Alipay user id (`2088` + 12 digits). */
-export const USER_ID_PATTERN = /^2088\d{12}$/;
+export { USER_ID_PATTERN } from './ids';
 
 /** Lifetimes Alipay documents for `alipay.system.oauth.token` answers, in seconds. */
 export const ACCESS_TOKEN_TTL_S = 1_296_000; // 15 days
@@ -15,8 +15,8 @@ export const REFRESH_TOKEN_TTL_S = 2_592_000; // 30 days
  */
 export const MAX_REFRESH_TOKENS = 10_000;
 
-export interface TokenGrant {
-  userId: string;
+/** The ids the code was issued for (exactly those: they become the answer's id fields), and the tokens. */
+export interface TokenGrant extends AlipayIds {
   accessToken: string;
   refreshToken: string;
   /** Epoch ms at which the grant was made (becomes `auth_start`). */
@@ -26,7 +26,7 @@ export interface TokenGrant {
 }
 
 interface Pending {
-  userId: string;
+  ids: AlipayIds;
   expiresAt: number;
 }
 
@@ -55,25 +55,28 @@ export class AuthGrants {
     return { codes: this.codes.size, refreshTokens: this.refreshTokens.size };
   }
 
-  /** Stands in for the mini-program's `my.getAuthCode`: a fresh code for this user. */
-  issueCode(userId: string): string {
+  /**
+   * Stands in for the mini-program's `my.getAuthCode`: a fresh code for the user these ids name.
+   * A bare string is a user id, the shape from before open_id (`issueCode('2088…')`).
+   */
+  issueCode(ids: AlipayIds | string): string {
     const now = this.now();
     this.forgetDue(now);
     const code = randomBytes(16).toString('hex'); // real codes look like 32 hex chars
-    this.codes.set(code, { userId, expiresAt: now + this.codeTtlMs });
+    this.codes.set(code, { ids: pickIds(typeof ids === 'string' ? { userId: ids } : ids), expiresAt: now + this.codeTtlMs });
     return code;
   }
 
   redeemCode(code: string): TokenGrant | undefined {
     const now = this.now();
     const pending = this.take(this.codes, code, now);
-    return pending && this.grant(pending.userId, now, now + REFRESH_TOKEN_TTL_S * 1000);
+    return pending && this.grant(pending.ids, now, now + REFRESH_TOKEN_TTL_S * 1000);
   }
 
   redeemRefreshToken(token: string): TokenGrant | undefined {
     const now = this.now();
     const pending = this.take(this.refreshTokens, token, now);
-    return pending && this.grant(pending.userId, now, pending.expiresAt);
+    return pending && this.grant(pending.ids, now, pending.expiresAt);
   }
 
   /** Removes the entry whatever its state; returns it only while it is still valid. */
@@ -84,14 +87,15 @@ export class AuthGrants {
     return pending && now < pending.expiresAt ? pending : undefined;
   }
 
-  private grant(userId: string, issuedAt: number, refreshExpiresAt: number): TokenGrant {
+  private grant(ids: AlipayIds, issuedAt: number, refreshExpiresAt: number): TokenGrant {
     const refreshToken = `authusrB${randomBytes(16).toString('hex')}`;
-    this.refreshTokens.set(refreshToken, { userId, expiresAt: refreshExpiresAt });
+    // The same ids object moves from code to refresh token to refresh token: one per login.
+    this.refreshTokens.set(refreshToken, { ids, expiresAt: refreshExpiresAt });
     for (const oldest of this.refreshTokens.keys()) {
       if (this.refreshTokens.size <= MAX_REFRESH_TOKENS) break;
       this.refreshTokens.delete(oldest);
     }
-    return { userId, accessToken: `authusrB${randomBytes(16).toString('hex')}`, refreshToken, issuedAt, refreshExpiresAt };
+    return { ...ids, accessToken: `authusrB${randomBytes(16).toString('hex')}`, refreshToken, issuedAt, refreshExpiresAt };
   }
 
   private forgetDue(now: number): void {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
 /**
  * An RSA-2048 key pair in the PEM flavours alipay-sdk 4.14.0 accepts as bare strings with its
@@ -15,4 +15,9 @@ export function generateKeyPair(): { privateKeyPem: string; publicKeyPem: string
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
   return { privateKeyPem: privateKey, publicKeyPem: publicKey };
+}
+
+/** A fresh AES-128 key in the form the Alipay console gives an app: base64 of 16 random bytes. */
+export function generateAesKey(): string {
+  return randomBytes(16).toString('base64');
 }

@@ -8,9 +8,18 @@ export function beijingTime(epochMs: number): string {
   return new Date(epochMs + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/**
+ * The answer carries exactly the ids the code was issued for: `user_id` for an older appId,
+ * `open_id` for a newer one, both during a migration, `union_id` when the app has one. The ids
+ * come first, where `user_id` always was in this emulator's answers.
+ */
 function tokenAnswer(g: TokenGrant): Record<string, unknown> {
+  const ids: Record<string, string> = {};
+  if (g.userId !== undefined) ids.user_id = g.userId;
+  if (g.openId !== undefined) ids.open_id = g.openId;
+  if (g.unionId !== undefined) ids.union_id = g.unionId;
   return {
-    user_id: g.userId,
+    ...ids,
     access_token: g.accessToken,
     expires_in: ACCESS_TOKEN_TTL_S,
     refresh_token: g.refreshToken,
@@ -20,7 +29,7 @@ function tokenAnswer(g: TokenGrant): Record<string, unknown> {
   };
 }
 
-/** `alipay.system.oauth.token`: exchanges an auth code (or refresh token) for the user's id and tokens. */
+/** `alipay.system.oauth.token`: exchanges an auth code (or refresh token) for the user's ids and tokens. */
 export function oauthToken(params: Record<string, string>, grants: AuthGrants): MethodResult {
   switch (params.grant_type) {
     case 'authorization_code': {
