@@ -6,13 +6,14 @@ export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
 export const SESSIONS_TABLE = 'sessions';
 export const OBJECTS_TABLE = 'objects';
+export const ACCOUNTS_TABLE = 'accounts';
 
 export interface DataProps {
   readonly instanceName: string;
 }
 
 /**
- * Tablestore: one instance, two tables.
+ * Tablestore: one instance, three tables.
  * - The instance is an InstanceV2 with Internet access switched on explicitly. A new instance
  *   refuses the Internet by default ("Request denied by instance ACL policies"), and FC 2.0
  *   functions outside a VPC reach Tablestore only on its public endpoint. The alternative, the
@@ -22,7 +23,13 @@ export interface DataProps {
  * - `sessions` (sid): keyed by a hash of the session id; Tablestore's TTL deletes each row
  *   SESSION_TTL_SECONDS after it was written, so sessions can never live forever.
  * - `objects` (uid, collection, id): the user id is the partition key, so one user's data is
- *   one contiguous, range-scannable slice, split by collection and paged by id.
+ *   one contiguous, range-scannable slice, split by collection and paged by id. The `uid` is the
+ *   person's account id (the column keeps its first name: a table's primary key can't be renamed
+ *   without replacing the table, and its data with it).
+ * - `accounts` (key): one account per person, found by any of the Alipay ids it is linked to.
+ *   Rows `account:<accountId>` hold the account; rows `user_id:<id>` and `open_id:<id>` each point
+ *   at one account. Each alias row is claimed with a conditional put, so two first logins of one
+ *   person at once make one account (lambda/session/accounts.ts).
  */
 export class Data extends ros.Construct {
   readonly instance: ots.InstanceV2;
@@ -30,6 +37,7 @@ export class Data extends ros.Construct {
   readonly publicEndpoint: string;
   readonly sessions: ots.Table;
   readonly objects: ots.Table;
+  readonly accounts: ots.Table;
 
   constructor(scope: ros.Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -62,6 +70,17 @@ export class Data extends ros.Construct {
       timeToLive: -1,
       maxVersions: 1,
     });
+    this.accounts = new ots.Table(this, 'AccountsTable', {
+      instanceName: this.instance.attrInstanceName,
+      tableName: ACCOUNTS_TABLE,
+      primaryKey: [{ name: 'key', type: 'STRING' }],
+      timeToLive: -1,
+      maxVersions: 1,
+    });
+  }
+
+  get tables(): ots.Table[] {
+    return [this.sessions, this.objects, this.accounts];
   }
 
   /** ARN of one of this instance's tables, for least-privilege RAM statements. */

@@ -1,6 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { StackConfig } from './config';
-import { Data, OBJECTS_TABLE, SESSIONS_TABLE, SESSION_TTL_SECONDS } from './data';
+import { ACCOUNTS_TABLE, Data, OBJECTS_TABLE, SESSIONS_TABLE, SESSION_TTL_SECONDS } from './data';
 import { DB_FUNCTION, Functions, functionArn } from './functions';
 import { Identity } from './identity';
 import { Logs } from './logs';
@@ -19,7 +19,7 @@ export interface MiniAppStackProps extends ros.StackProps {
 export class MiniAppStack extends ros.Stack {
   constructor(scope: ros.Construct, id: string, props: MiniAppStackProps) {
     super(scope, id, props);
-    new ros.RosInfo(this, ros.RosInfo.description, 'Alipay mini-program backend: login with Alipay, per-user data in Tablestore.');
+    new ros.RosInfo(this, ros.RosInfo.description, 'Alipay mini-program backend: login with Alipay, one account per person, per-account data in Tablestore.');
     const { namePrefix } = props.config;
     const serviceName = namePrefix;
     const dbFunctionArn = functionArn(serviceName, DB_FUNCTION);
@@ -29,11 +29,13 @@ export class MiniAppStack extends ros.Stack {
     const logs = new Logs(this, 'Logs', { projectName: params.logProjectName.valueAsString });
     const sessions = data.tableArn(SESSIONS_TABLE);
     const objects = data.tableArn(OBJECTS_TABLE);
+    const accounts = data.tableArn(ACCOUNTS_TABLE);
     const identity = new Identity(this, 'Identity', {
       namePrefix,
       serviceGrants: [
         { actions: ['ots:GetRow', 'ots:PutRow', 'ots:DeleteRow'], resources: [sessions] },
         { actions: ['ots:GetRow', 'ots:PutRow', 'ots:UpdateRow', 'ots:DeleteRow', 'ots:GetRange'], resources: [objects] },
+        { actions: ['ots:GetRow', 'ots:PutRow', 'ots:UpdateRow'], resources: [accounts] },
         { actions: ['log:PostLogStoreLogs'], resources: [logs.logstoreArn()] },
       ],
       clientInvokableFunctionArn: dbFunctionArn,
@@ -55,6 +57,8 @@ export class MiniAppStack extends ros.Stack {
         APP_ID: params.appId.valueAsString,
         ALIPAY_PRIVATE_KEY: params.privateKey.valueAsString,
         ALIPAY_PUBLIC_KEY: params.alipayPublicKey.valueAsString,
+        ALIPAY_AES_KEY: params.aesKey.valueAsString,
+        ACCOUNTS_TABLE,
         ALIPAY_GATEWAY: 'https://openapi.alipay.com/gateway.do',
         STS_ENDPOINT: ros.Fn.sub('https://sts.${ALIYUN::Region}.aliyuncs.com'),
         CLIENT_ROLE_ARN: identity.clientRoleArn,
@@ -69,8 +73,7 @@ export class MiniAppStack extends ros.Stack {
     functions.service.addDependency(logs.logstore);
     // The functions need their tables from their first request.
     for (const fn of [functions.session, functions.db]) {
-      fn.addDependency(data.sessions);
-      fn.addDependency(data.objects);
+      for (const table of data.tables) fn.addDependency(table);
     }
 
     const outputs: Record<string, [unknown, string]> = {

@@ -15,6 +15,8 @@ const keyPattern = (lines: number): string => `^(?:[-A-Za-z0-9+/= ]*\\r?\\n){0,$
 export const MAX_PRIVATE_KEY_LINE_BREAKS = 40;
 /** An RSA2048 public key in PEM has about 9. */
 export const MAX_PUBLIC_KEY_LINE_BREAKS = 12;
+/** An AES-128 key as the Alipay console shows it: 16 bytes in base64 (24 characters), or empty. */
+export const AES_KEY_PATTERN = '^(?:[A-Za-z0-9+/]{22}==)?$';
 export const DB_INSTANCE_NAME_PATTERN = '^[a-z][-a-z0-9]{1,14}[a-z0-9]$';
 
 /** Deploy-time inputs. Names, patterns and messages are what a deployer sees in the ROS console. */
@@ -22,6 +24,7 @@ export class StackParameters extends ros.Construct {
   readonly appId: ros.RosParameter;
   readonly privateKey: ros.RosParameter;
   readonly alipayPublicKey: ros.RosParameter;
+  readonly aesKey: ros.RosParameter;
   readonly dbInstanceName: ros.RosParameter;
   readonly logProjectName: ros.RosParameter;
 
@@ -54,6 +57,16 @@ export class StackParameters extends ros.Construct {
       maxLength: MAX_PUBLIC_KEY_LENGTH,
       allowedPattern: keyPattern(MAX_PUBLIC_KEY_LINE_BREAKS),
       constraintDescription: `Paste Alipay's RSA2048 public key (base64 text, optionally with PEM header lines, at most ${MAX_PUBLIC_KEY_LENGTH} characters), or leave it empty.`,
+    });
+    this.aesKey = new ros.RosParameter(this, 'AesKey', {
+      type: ros.RosParameterType.STRING,
+      description:
+        "The mini-program's AES key (Alipay console: interface content encryption), which decrypts phone numbers from my.getPhoneNumber. Empty: the phoneNumber action answers NotConfigured.",
+      noEcho: true,
+      defaultValue: '',
+      maxLength: 24,
+      allowedPattern: AES_KEY_PATTERN,
+      constraintDescription: 'Paste the AES key from the Alipay console (24 characters of base64 ending in ==), or leave it empty.',
     });
     this.dbInstanceName = new ros.RosParameter(this, 'DBInstanceName', {
       type: ros.RosParameterType.STRING,

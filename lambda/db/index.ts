@@ -24,8 +24,8 @@ export async function handler(event: Buffer | string, context: FcContext): Promi
     const request = parseDbRequest(event);
     log.op = request.op;
     session = fingerprint(request.sid);
-    const { uid } = await liveSession(ots, request.sid, startedAt);
-    const answer = await run(new ObjectStore(ots, config.ots.objectsTable, uid, request.collection), request);
+    const { accountId } = await liveSession(ots, request.sid, startedAt);
+    const answer = await run(new ObjectStore(ots, config.ots.objectsTable, accountId, request.collection), request);
     writeRequestLog({ ...log, outcome: 'ok', ms: Date.now() - startedAt, session, ots: ots.roundTrips });
     return answer;
   } catch (e) {
@@ -35,7 +35,7 @@ export async function handler(event: Buffer | string, context: FcContext): Promi
   }
 }
 
-/** The user id comes from the session row alone; nothing in the event can name a user. */
+/** The account comes from the session row alone; nothing in the event can name one. */
 async function liveSession(ots: OtsSession, sid: string, now: number): Promise<Session> {
   const cached = sessionCache.get(sid, now);
   if (cached) return cached;

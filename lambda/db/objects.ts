@@ -7,6 +7,7 @@ import { type Fields, checkStorable } from './request';
 /** An object as clients see it: their fields plus the ones the server keeps. */
 export interface StoredObject {
   id: string;
+  /** The owning account's id (the 2020 client's name for the owner). */
   uid: string;
   [field: string]: unknown;
   createdAt: string;
@@ -39,7 +40,7 @@ const versionIs = (v: number) =>
   new TableStore.Condition(EXPECT_EXIST, new TableStore.SingleColumnCondition('version', int64(v), TableStore.ComparatorType.EQUAL, false));
 
 /**
- * One user's objects in one collection. Rows are (uid, collection, id) → doc (the fields as JSON),
+ * One account's objects in one collection. Rows are (uid, collection, id) → doc (the fields as JSON),
  * version, createdAt, updatedAt, writeId. Every write carries a fresh writeId, so when a retried
  * write's condition fails because the first attempt landed, the row itself says it was ours.
  */

@@ -7,6 +7,8 @@ export interface AlipayConfig {
   privateKey: string;
   /** Empty: answers are not verified (the deployer gave no AlipayPublicKey). */
   alipayPublicKey: string;
+  /** The app's AES key (base64); empty: phone numbers can't be decrypted (the AesKey parameter is empty). */
+  aesKey: string;
   gateway: string;
   timeoutMs: number;
 }
@@ -14,7 +16,7 @@ export interface AlipayConfig {
 let sdk: AlipaySdk | undefined;
 
 /** Built on the first login only, so refresh and logout never pay for loading alipay-sdk. */
-function client(config: AlipayConfig): AlipaySdk {
+export function alipaySdk(config: AlipayConfig): AlipaySdk {
   if (!sdk) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { AlipaySdk: Sdk } = require('alipay-sdk') as typeof import('alipay-sdk');
@@ -23,6 +25,7 @@ function client(config: AlipayConfig): AlipaySdk {
       privateKey: config.privateKey,
       keyType: privateKeyType(config.privateKey),
       alipayPublicKey: config.alipayPublicKey || undefined,
+      encryptKey: config.aesKey || undefined,
       gateway: config.gateway,
       timeout: config.timeoutMs,
       signType: 'RSA2',
@@ -53,19 +56,35 @@ interface AlipayAnswer {
   code?: string;
   subCode?: string;
   sub_code?: string;
-  userId?: string;
-  openId?: string;
+  userId?: unknown;
+  openId?: unknown;
+  unionId?: unknown;
 }
 
 /**
- * `alipay.system.oauth.token`: authCode → the Alipay user id. Success requires a verified
+ * Who Alipay says logged in. Apps on the old scheme get `userId` (2088…, one per person), new apps
+ * `openId` (one per person per app), apps being migrated both; `unionId` (one per person across a
+ * developer's apps) comes with either when the app has it.
+ */
+export interface AlipayIds {
+  userId?: string;
+  openId?: string;
+  unionId?: string;
+}
+
+/** Ids become table keys: printable ASCII and bounded, or the answer is not trusted. */
+const ALIPAY_ID = /^[\x21-\x7e]{1,128}$/;
+const idOf = (v: unknown): string | undefined => (typeof v === 'string' && ALIPAY_ID.test(v) ? v : undefined);
+
+/**
+ * `alipay.system.oauth.token`: authCode → the Alipay ids. Success requires a verified
  * signature when a public key is configured. A refusal is trusted even when it can't be verified
  * (a forged refusal can only deny a login, never grant one).
  */
-export async function exchangeAuthCode(config: AlipayConfig, authCode: string): Promise<string> {
+export async function exchangeAuthCode(config: AlipayConfig, authCode: string): Promise<AlipayIds> {
   let answer: AlipayAnswer;
   try {
-    answer = (await client(config).exec(
+    answer = (await alipaySdk(config).exec(
       'alipay.system.oauth.token',
       { grant_type: 'authorization_code', code: authCode },
       { validateSign: Boolean(config.alipayPublicKey) },
@@ -73,8 +92,8 @@ export async function exchangeAuthCode(config: AlipayConfig, authCode: string): 
   } catch (e) {
     throw classifyFailure(e);
   }
-  const uid = answer.userId || answer.openId;
-  if (uid && (!answer.code || answer.code === '10000')) return uid;
+  const ids: AlipayIds = { userId: idOf(answer.userId), openId: idOf(answer.openId), unionId: idOf(answer.unionId) };
+  if ((ids.userId || ids.openId) && (!answer.code || answer.code === '10000')) return ids;
   throw refusal(answer.subCode ?? answer.sub_code);
 }
 

@@ -5,7 +5,7 @@ import type { StsConfig } from './sts';
 export interface SessionConfig {
   alipay: AlipayConfig;
   sts: StsConfig;
-  ots: { endpoint: string; instance: string; sessionsTable: string };
+  ots: { endpoint: string; instance: string; sessionsTable: string; accountsTable: string; objectsTable: string };
   sessionTtlSeconds: number;
 }
 
@@ -16,6 +16,7 @@ export function loadSessionConfig(): SessionConfig {
       appId: requireEnv('APP_ID'),
       privateKey: requireEnv('ALIPAY_PRIVATE_KEY'),
       alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY ?? '',
+      aesKey: process.env.ALIPAY_AES_KEY ?? '',
       gateway: requireEnv('ALIPAY_GATEWAY'),
       timeoutMs: 3000,
     },
@@ -25,7 +26,13 @@ export function loadSessionConfig(): SessionConfig {
       dbFunctionArn: requireEnv('DB_FUNCTION_ARN'),
       durationSeconds: numberEnv('CLIENT_CREDENTIALS_SECONDS'),
     },
-    ots: { endpoint: requireEnv('OTS_ENDPOINT'), instance: requireEnv('OTS_INSTANCE'), sessionsTable: requireEnv('SESSIONS_TABLE') },
+    ots: {
+      endpoint: requireEnv('OTS_ENDPOINT'),
+      instance: requireEnv('OTS_INSTANCE'),
+      sessionsTable: requireEnv('SESSIONS_TABLE'),
+      accountsTable: requireEnv('ACCOUNTS_TABLE'),
+      objectsTable: requireEnv('OBJECTS_TABLE'),
+    },
     sessionTtlSeconds: numberEnv('SESSION_TTL_SECONDS'),
   };
 }

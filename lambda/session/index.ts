@@ -2,16 +2,22 @@ import { AppError, toErrorBody } from '../shared/errors';
 import { deadlineOf, type FcContext } from '../shared/fc';
 import { type RequestLog, describeCause, fingerprint, writeRequestLog } from '../shared/log';
 import { OtsSession, otsClient } from '../shared/ots';
-import { SessionStore, newSessionId } from '../shared/sessions';
+import { type Session, SessionStore, newSessionId } from '../shared/sessions';
+import { type Account, AccountStore } from './accounts';
 import { exchangeAuthCode } from './alipay';
 import { HttpRequest, HttpResponse, readBody, sendJson } from './http';
+import { LegacyData } from './legacy-data';
+import { phoneNumberOf } from './phone';
 import { type SessionRequest, parseSessionRequest } from './request';
 import { type ClientCredentials, assumeClientRole } from './sts';
 import { loadSessionConfig } from './config';
 
 const config = loadSessionConfig();
 
-/** FC 2.0 HTTP trigger: POST {"authCode"} | {"action": "refresh"|"logout", "sessionId"}. */
+/**
+ * FC 2.0 HTTP trigger: POST {"authCode"} | {"action": "refresh"|"logout"|"me", "sessionId"} |
+ * {"action": "phoneNumber", "sessionId", "response", "sign"}.
+ */
 export async function handler(req: HttpRequest, resp: HttpResponse, context: FcContext): Promise<void> {
   const startedAt = Date.now();
   const deadline = deadlineOf(context, startedAt);
@@ -27,7 +33,11 @@ export async function handler(req: HttpRequest, resp: HttpResponse, context: FcC
     const request = parseSessionRequest(await readBody(req), header(req, 'content-type'));
     log.op = request.action;
     if (request.action !== 'login') session = fingerprint(request.sessionId);
-    const answer = await run(request, new SessionStore(ots, config.ots.sessionsTable), context, deadline);
+    const stores = {
+      sessions: new SessionStore(ots, config.ots.sessionsTable),
+      accounts: new AccountStore(ots, config.ots.accountsTable, new LegacyData(ots, config.ots.objectsTable, deadline)),
+    };
+    const answer = await run(request, stores, context, deadline);
     if ('sessionId' in answer) session = fingerprint(answer.sessionId);
     sendJson(resp, 200, answer);
     result = { outcome: 'ok', status: 200 };
@@ -39,37 +49,61 @@ export async function handler(req: HttpRequest, resp: HttpResponse, context: FcC
   writeRequestLog({ ...log, ...result, ms: Date.now() - startedAt, session, ots: ots.roundTrips });
 }
 
-type SessionAnswer = { sessionId: string; expiresAt: string; sts: ClientCredentials } | { ok: true };
+type SessionAnswer =
+  | { sessionId: string; expiresAt: string; sts: ClientCredentials; accountId: string }
+  | { ok: true }
+  | Account
+  | { mobile: string };
 
-async function run(request: SessionRequest, store: SessionStore, context: FcContext, deadline: number): Promise<SessionAnswer> {
+interface Stores {
+  sessions: SessionStore;
+  accounts: AccountStore;
+}
+
+async function run(request: SessionRequest, { sessions, accounts }: Stores, context: FcContext, deadline: number): Promise<SessionAnswer> {
   switch (request.action) {
     case 'login': {
-      const uid = await exchangeAuthCode(config.alipay, request.authCode);
+      const ids = await exchangeAuthCode(config.alipay, request.authCode);
+      const { accountId } = await accounts.signIn(ids, Date.now());
       // Credentials and row at once (one round trip less per login). If either fails the client
       // gets no sessionId, so nothing usable exists: credentials are worthless without a row, and
       // a row nobody was given the id of is unreachable (it is removed, or expires with the TTL).
       const sessionId = newSessionId();
       const [sts, row] = await Promise.allSettled([
-        assumeClientRole(config.sts, context.credentials, uid, deadline),
-        store.create(sessionId, uid, Date.now(), config.sessionTtlSeconds),
+        assumeClientRole(config.sts, context.credentials, accountId, deadline),
+        sessions.create(sessionId, accountId, Date.now(), config.sessionTtlSeconds),
       ]);
       if (row.status === 'rejected') throw row.reason;
       if (sts.status === 'rejected') {
-        await store.delete(sessionId).catch(() => undefined);
+        await sessions.delete(sessionId).catch(() => undefined);
         throw sts.reason;
       }
-      return { sessionId, expiresAt: new Date(row.value.expiresAt).toISOString(), sts: sts.value };
+      return { sessionId, expiresAt: new Date(row.value.expiresAt).toISOString(), sts: sts.value, accountId };
     }
     case 'refresh': {
-      const live = await store.read(request.sessionId, Date.now());
-      if (!live) throw new AppError('SessionInvalid', 'The session is unknown, expired or logged out; log in again.');
-      const sts = await assumeClientRole(config.sts, context.credentials, live.uid, deadline);
-      return { sessionId: request.sessionId, expiresAt: new Date(live.expiresAt).toISOString(), sts };
+      const live = await liveSession(sessions, request.sessionId);
+      const sts = await assumeClientRole(config.sts, context.credentials, live.accountId, deadline);
+      return { sessionId: request.sessionId, expiresAt: new Date(live.expiresAt).toISOString(), sts, accountId: live.accountId };
     }
     case 'logout':
-      await store.delete(request.sessionId);
+      await sessions.delete(request.sessionId);
       return { ok: true };
+    case 'me':
+      return accounts.read((await liveSession(sessions, request.sessionId)).accountId);
+    case 'phoneNumber': {
+      // Checked before the session is read: a payload that is not Alipay's costs no round trip.
+      const mobile = phoneNumberOf(config.alipay, request.response, request.sign);
+      const { accountId } = await liveSession(sessions, request.sessionId);
+      await accounts.setMobile(accountId, mobile, Date.now());
+      return { mobile };
+    }
   }
+}
+
+async function liveSession(sessions: SessionStore, sessionId: string): Promise<Session> {
+  const live = await sessions.read(sessionId, Date.now());
+  if (!live) throw new AppError('SessionInvalid', 'The session is unknown, expired or logged out; log in again.');
+  return live;
 }
 
 /** A request header by its lower-case name (Node and FC deliver header names lower-cased). */

@@ -8,21 +8,25 @@ export type ErrorCode =
   | 'PayloadTooLarge'
   | 'AuthCodeInvalid'
   | 'SessionInvalid'
+  | 'SignatureInvalid'
   | 'NotFound'
   | 'Conflict'
   | 'UpstreamError'
   | 'Unavailable'
+  | 'NotConfigured'
   | 'Internal';
 
 const STATUS: Record<ErrorCode, number> = {
   BadRequest: 400,
   SessionInvalid: 401,
   AuthCodeInvalid: 401,
+  SignatureInvalid: 401,
   NotFound: 404,
   MethodNotAllowed: 405,
   Conflict: 409,
   PayloadTooLarge: 413,
   Internal: 500,
+  NotConfigured: 501,
   UpstreamError: 502,
   Unavailable: 503,
 };

@@ -13,7 +13,8 @@ export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 export const sessionKey = (sessionId: string): string => createHash('sha256').update(sessionId).digest('base64url');
 
 export interface Session {
-  uid: string;
+  /** The person's account (lambda/session/accounts.ts), which owns their data. */
+  accountId: string;
   expiresAt: number;
 }
 
@@ -24,13 +25,13 @@ export class SessionStore {
   ) {}
 
   /** Writes a new session row; it fails rather than overwrite an existing row. */
-  async create(sessionId: string, uid: string, now: number, ttlSeconds: number): Promise<Session> {
+  async create(sessionId: string, accountId: string, now: number, ttlSeconds: number): Promise<Session> {
     const expiresAt = now + ttlSeconds * 1000;
     const params = {
       tableName: this.table,
       condition: new TableStore.Condition(TableStore.RowExistenceExpectation.EXPECT_NOT_EXIST, null),
       primaryKey: [{ sid: sessionKey(sessionId) }],
-      attributeColumns: [{ uid }, { createdAt: int64(now) }, { expiresAt: int64(expiresAt) }],
+      attributeColumns: [{ accountId }, { createdAt: int64(now) }, { expiresAt: int64(expiresAt) }],
     };
     const before = this.ots.roundTrips;
     try {
@@ -40,23 +41,27 @@ export class SessionStore {
       // only its answer was lost: the retry found it. On a first attempt it is a real anomaly.
       if (!(isConditionFailed(e) && this.ots.roundTrips - before > 1)) throw e;
       const stored = await this.read(sessionId, now);
-      if (stored?.uid !== uid) throw new AppError('Internal', 'Session could not be created; retry.');
+      if (stored?.accountId !== accountId) throw new AppError('Internal', 'Session could not be created; retry.');
     }
-    return { uid, expiresAt };
+    return { accountId, expiresAt };
   }
 
-  /** The live session with this id, or undefined for unknown, malformed or expired ids. */
+  /**
+   * The live session with this id, or undefined for unknown, malformed or expired ids. Rows written
+   * before accounts existed name a raw Alipay id (`uid`) and no account: they count as unknown, so
+   * their holders log in once more, which moves their data into their account.
+   */
   async read(sessionId: string, now: number): Promise<Session | undefined> {
     if (!SESSION_ID_PATTERN.test(sessionId)) return undefined;
     const { row } = await this.ots.call((c) =>
-      c.getRow({ tableName: this.table, primaryKey: [{ sid: sessionKey(sessionId) }], maxVersions: 1, columnsToGet: ['uid', 'expiresAt'] }),
+      c.getRow({ tableName: this.table, primaryKey: [{ sid: sessionKey(sessionId) }], maxVersions: 1, columnsToGet: ['accountId', 'expiresAt'] }),
     );
     const cols = columnsOf(row);
-    if (!cols || typeof cols.uid !== 'string') return undefined;
+    if (!cols || typeof cols.accountId !== 'string') return undefined;
     const expiresAt = toNumber(cols.expiresAt);
     // Tablestore's TTL deletes rows eventually, not on the dot: expiry is also checked here.
     if (!(expiresAt > now)) return undefined;
-    return { uid: cols.uid, expiresAt };
+    return { accountId: cols.accountId, expiresAt };
   }
 
   async delete(sessionId: string): Promise<void> {

@@ -6,7 +6,7 @@ import { db, login, postSession, startCloud } from '../support/local';
 import type { LocalCloud } from '../../local/cloud';
 
 describe('SessionCache (pure logic)', () => {
-  const session = (uid: string, expiresAt = 1e12) => ({ uid, expiresAt });
+  const session = (accountId: string, expiresAt = 1e12) => ({ accountId, expiresAt });
 
   it('trusts an entry for at most ttlMs, and never past the session expiry', () => {
     const cache = new SessionCache(10_000);
@@ -14,7 +14,7 @@ describe('SessionCache (pure logic)', () => {
     expect(cache.get('a', 9_999)).toEqual(session('u1'));
     expect(cache.get('a', 10_000)).toBeUndefined();
     cache.set('b', session('u2', 5_000), 0);
-    expect(cache.get('b', 4_999)?.uid).toBe('u2');
+    expect(cache.get('b', 4_999)?.accountId).toBe('u2');
     expect(cache.get('b', 5_000)).toBeUndefined();
   });
 
@@ -23,7 +23,7 @@ describe('SessionCache (pure logic)', () => {
     cache.set('a', session('1'), 0);
     cache.set('b', session('2'), 0);
     cache.set('c', session('3'), 0);
-    expect([cache.get('a', 1), cache.get('b', 1)?.uid, cache.get('c', 1)?.uid]).toEqual([undefined, '2', '3']);
+    expect([cache.get('a', 1), cache.get('b', 1)?.accountId, cache.get('c', 1)?.accountId]).toEqual([undefined, '2', '3']);
   });
 });
 

@@ -9,7 +9,7 @@ import { deployStack, type RosTemplate } from '../../local/ros/deploy';
 import { FC_ENVIRONMENT_MAX_BYTES, environmentBytes } from '../../local/ros/constraints';
 import { synthCached } from './synth';
 
-/** Room kept free for what later functions add (an AES key, payment settings). */
+/** Room kept free for what later functions add (payment settings). */
 const SPARE_BYTES = 512;
 /** The longest region id Alibaba Cloud has (finance cloud), so the endpoints are as long as they get. */
 const LONGEST_REGION = 'cn-shanghai-finance-1';
@@ -36,8 +36,8 @@ function longestValue(name: string): string {
   return best;
 }
 
-/** Parameters whose pattern fixes the characters (AppId) or that have no MaxLength and reach no environment: a legal value of their longest length. */
-const LEGAL: Record<string, string> = { AppId: '2021001234567890', LogProjectName: 'a'.repeat(63) };
+/** Parameters whose pattern fixes the characters (AppId, AesKey) or that have no MaxLength and reach no environment: a legal value of their longest length. */
+const LEGAL: Record<string, string> = { AppId: '2021001234567890', AesKey: `${'A'.repeat(22)}==`, LogProjectName: 'a'.repeat(63) };
 
 describe('function environments at the parameters’ maximum lengths', () => {
   const inEnvironment = Object.keys(declared).filter((name) =>
@@ -48,7 +48,7 @@ describe('function environments at the parameters’ maximum lengths', () => {
   );
 
   it('every parameter that reaches an environment has a MaxLength, and its longest value is legal', () => {
-    expect(inEnvironment).toEqual(expect.arrayContaining(['PrivateKey', 'AlipayPublicKey', 'AppId']));
+    expect(inEnvironment).toEqual(expect.arrayContaining(['PrivateKey', 'AlipayPublicKey', 'AppId', 'AesKey']));
     for (const name of inEnvironment) {
       expect(declared[name].MaxLength).toBeDefined();
       expect(worst[name].length).toBe(declared[name].MaxLength);

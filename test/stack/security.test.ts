@@ -4,8 +4,8 @@
  * `sessions`), and ARNs are resolved through their Fn::Sub variable maps, so each assertion
  * checks the real wiring rather than a logical id.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { OBJECTS_TABLE, SESSIONS_TABLE, SESSION_TTL_SECONDS } from '../../lib/data';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { ACCOUNTS_TABLE, OBJECTS_TABLE, SESSIONS_TABLE, SESSION_TTL_SECONDS } from '../../lib/data';
 import { CONTEXTS, synth, synthCached } from './synth';
 import { ACCOUNT, REGION, Resource, Template, asArray, isObject, only, refsTo, resolve, resourcesOfType, walk } from './template';
 
@@ -74,6 +74,7 @@ describe('RAM: service role (assumed by Function Compute)', () => {
     expect(grants).toEqual([
       { effect: 'Allow', actions: ['ots:DeleteRow', 'ots:GetRow', 'ots:PutRow'], resources: [`acs:ots:${REGION}:${ACCOUNT}:instance/${instanceName}/table/${SESSIONS_TABLE}`], keys },
       { effect: 'Allow', actions: ['ots:DeleteRow', 'ots:GetRange', 'ots:GetRow', 'ots:PutRow', 'ots:UpdateRow'], resources: [`acs:ots:${REGION}:${ACCOUNT}:instance/${instanceName}/table/${OBJECTS_TABLE}`], keys },
+      { effect: 'Allow', actions: ['ots:GetRow', 'ots:PutRow', 'ots:UpdateRow'], resources: [`acs:ots:${REGION}:${ACCOUNT}:instance/${instanceName}/table/${ACCOUNTS_TABLE}`], keys },
       { effect: 'Allow', actions: ['log:PostLogStoreLogs'], resources: [`acs:log:${REGION}:${ACCOUNT}:project/${project}/logstore/${arnOf(logstoreId, 'LogstoreName')}`], keys },
       { effect: 'Allow', actions: ['sts:AssumeRole'], resources: [arnOf(clientRole()[0], 'Arn')], keys },
     ]);
@@ -89,12 +90,12 @@ describe('RAM: service role (assumed by Function Compute)', () => {
       .filter((s) => (s.Action as string[]).every((a) => a.startsWith('ots:')))
       .flatMap((s) => asArray(s.Resource));
     expect(otsResources).toEqual(
-      [SESSIONS_TABLE, OBJECTS_TABLE].map((name) => ({
+      [SESSIONS_TABLE, OBJECTS_TABLE, ACCOUNTS_TABLE].map((name) => ({
         'Fn::Sub': [`acs:ots:\${ALIYUN::Region}:\${ALIYUN::AccountId}:instance/\${Instance}/table/${name}`, { Instance: { 'Fn::GetAtt': [instanceId, 'InstanceName'] } }],
       })),
     );
     // ... and those tables live in that same instance.
-    for (const name of [SESSIONS_TABLE, OBJECTS_TABLE]) {
+    for (const name of [SESSIONS_TABLE, OBJECTS_TABLE, ACCOUNTS_TABLE]) {
       expect(table(name)[1].Properties?.InstanceName).toEqual({ 'Fn::GetAtt': [instanceId, 'InstanceName'] });
     }
   });
@@ -201,6 +202,22 @@ describe('parameters', () => {
     expect(pem.length).toBeLessThanOrEqual(p.MaxLength!);
   });
 
+  it('AesKey is NoEcho, optional (Default \'\'), referenced only by the session function\'s ALIPAY_AES_KEY, and accepts exactly an AES-128 key in base64', () => {
+    const p = t.Parameters!.AesKey;
+    expect(p.NoEcho).toBe(true);
+    expect(p.Default).toBe('');
+    const [sessionId] = fn('session');
+    expect(refsTo(t.Resources, 'AesKey')).toEqual([`$.${sessionId}.Properties.EnvironmentVariables.ALIPAY_AES_KEY`]);
+    expect(refsTo(t.Outputs, 'AesKey')).toEqual([]);
+    const pattern = new RegExp(p.AllowedPattern!);
+    const key = randomBytes(16).toString('base64');
+    for (const good of ['', key]) expect(pattern.test(good)).toBe(true);
+    // 24 and 32 bytes would silently run AES-192/256 in alipay-sdk (crypto-js) and never decrypt.
+    for (const bad of [key.slice(0, -1), `${key}=`, randomBytes(24).toString('base64'), randomBytes(32).toString('base64'), randomBytes(16).toString('hex'), `${key.slice(0, 21)}-==`]) {
+      expect(pattern.test(bad)).toBe(false);
+    }
+  });
+
   const cases: Record<string, { good: string[]; bad: string[] }> = {
     AppId: {
       good: ['2021001234567890', '2099999999999999', '2000000000000000'],
@@ -292,6 +309,13 @@ describe('data', () => {
     ]);
   });
 
+  it('accounts table keeps accounts forever (TTL -1), one version, keyed by a single string', () => {
+    const props = table(ACCOUNTS_TABLE)[1].Properties;
+    expect(props?.TimeToLive).toBe(-1);
+    expect(props?.MaxVersions).toBe(1);
+    expect(props?.PrimaryKey).toEqual([{ Name: 'key', Type: 'STRING' }]);
+  });
+
   it('every logstore has a TTL', () => {
     const logstores = resourcesOfType(t, 'ALIYUN::SLS::Logstore');
     expect(logstores.length).toBeGreaterThan(0);
@@ -355,7 +379,7 @@ describe('Function Compute', () => {
   it('the db function gets no Alipay key or other Alipay setting', () => {
     const env = fn('db')[1].Properties?.EnvironmentVariables ?? {};
     expect(Object.keys(env).filter((k) => /alipay|private|key|secret/i.test(k))).toEqual([]);
-    expect([...refsTo(env, 'PrivateKey'), ...refsTo(env, 'AlipayPublicKey'), ...refsTo(env, 'AppId')]).toEqual([]);
+    expect([...refsTo(env, 'PrivateKey'), ...refsTo(env, 'AlipayPublicKey'), ...refsTo(env, 'AppId'), ...refsTo(env, 'AesKey')]).toEqual([]);
     expect(env.TZ).toBe('Asia/Shanghai');
   });
 });

@@ -19,16 +19,30 @@ export interface LoginAnswer {
   sessionId: string;
   expiresAt: string;
   sts: StsCredentials;
+  /** The person's account: the owner (`uid`) of every object they store. */
+  accountId: string;
 }
 
 let userCounter = 0;
 /** A fresh 2088… Alipay user id per call. */
 export const newUserId = (): string => `2088${String(Date.now() % 1e8).padStart(8, '0')}${String(++userCounter).padStart(4, '0')}`;
 
+/** The Alipay ids an auth code stands for: an app on user_id, on open_id, or being migrated (both). */
+export interface AlipayIds {
+  userId?: string;
+  openId?: string;
+  unionId?: string;
+}
+
+let openCounter = 0;
+/** A fresh open_id-like id per call (real ones are ~46 alphanumerics, one per person per app). */
+export const newOpenId = (): string => `074${Date.now().toString(36)}${String(++openCounter).padStart(6, '0')}x${Math.random().toString(36).slice(2, 12)}`;
+
 /** The mini-program's my.getAuthCode, against the Alipay emulator's development endpoint. */
-export async function authCode(cloud: LocalCloud, userId: string): Promise<string> {
-  const res = await fetch(cloud.config.authCodeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
-  if (res.status !== 200) throw new Error(`auth code: ${res.status}`);
+export async function authCode(cloud: LocalCloud, who: string | AlipayIds): Promise<string> {
+  const ids = typeof who === 'string' ? { userId: who } : who;
+  const res = await fetch(cloud.config.authCodeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ids) });
+  if (res.status !== 200) throw new Error(`auth code: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { authCode: string }).authCode;
 }
 
@@ -63,9 +77,14 @@ export async function postSession(
 }
 
 export async function login(cloud: LocalCloud, userId = newUserId(), url = cloud.config.SessionUrl): Promise<LoginAnswer & { userId: string }> {
-  const { status, body } = await postSession(cloud, { authCode: await authCode(cloud, userId) }, {}, url);
+  return { ...(await loginAs(cloud, { userId }, url)), userId };
+}
+
+/** Logs in as whoever Alipay says these ids are. */
+export async function loginAs(cloud: LocalCloud, ids: AlipayIds, url = cloud.config.SessionUrl): Promise<LoginAnswer> {
+  const { status, body } = await postSession(cloud, { authCode: await authCode(cloud, ids) }, {}, url);
   if (status !== 200) throw new Error(`login failed: ${status} ${JSON.stringify(body)}`);
-  return { ...(body as LoginAnswer), userId };
+  return body as LoginAnswer;
 }
 
 /** The original client's FC client: @alicloud/fc2 with the STS credentials, pointed at local FC. */
