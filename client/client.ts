@@ -3,7 +3,8 @@ import { ClientError } from './errors';
 import { SessionKeeper, type SessionOptions } from './session';
 import { signInvoke } from './signing';
 import type { Transport } from './transport';
-import type { ClientConfig, CollectionOption, ListOptions, Page, Session, Stored, WriteOptions } from './types';
+import { isAccount, readPhoneNumberResult } from './identity';
+import type { Account, ClientConfig, CollectionOption, ListOptions, Page, PhoneNumberResult, Session, Stored, WriteOptions } from './types';
 
 export interface ClientOptions extends SessionOptions {
   /** Renew STS credentials when fewer than this many ms remain (default 60 s). */
@@ -47,7 +48,7 @@ export class MiniAppClient {
     return this.keeper.session;
   }
 
-  /** Exchanges an authCode from `my.getAuthCode` for a session. */
+  /** Exchanges an authCode from `my.getAuthCode` for a session (with its `accountId` from servers that have accounts). */
   login(authCode: string): Promise<Session> {
     return this.keeper.login(authCode);
   }
@@ -59,6 +60,30 @@ export class MiniAppClient {
   /** Renews the STS credentials now (the client also does this by itself before they expire). */
   refresh(): Promise<Session> {
     return this.keeper.refresh();
+  }
+
+  /** The account behind the session: its id, the Alipay ids its logins have shown, and the mobile once shared. */
+  async me(): Promise<Account> {
+    const account: unknown = await this.keeper.call('me');
+    if (!isAccount(account)) throw new ClientError('BadResponse', 'me answer lacks accountId or createdAt');
+    return account;
+  }
+
+  /**
+   * Gives the server the user's mobile number from `my.getPhoneNumber`; the server checks Alipay's
+   * signature, decrypts it and keeps it on the account. Pass the success result as it came, its
+   * `response` text, or that text parsed. Resolves with the mobile number itself (a string).
+   *
+   * Without a request: `BadRequest` when `result` holds no `response` and `sign` (checked first,
+   * as the server does), then `NotLoggedIn`. From the server: `SignatureInvalid` (not signed by
+   * Alipay), `BadRequest` (cannot be decrypted), `NotConfigured` (the deployment has no AES key),
+   * and `SessionInvalid`, which clears the session.
+   */
+  async phoneNumber(result: PhoneNumberResult): Promise<string> {
+    const { response, sign } = readPhoneNumberResult(result);
+    const answer = await this.keeper.call('phoneNumber', { response, sign });
+    if (typeof answer?.mobile !== 'string' || !answer.mobile) throw new ClientError('BadResponse', 'phoneNumber answer lacks mobile');
+    return answer.mobile;
   }
 
   async put<T extends object>(obj: T & { id: string }, opts: WriteOptions = {}): Promise<Stored<T>> {

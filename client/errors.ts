@@ -1,10 +1,11 @@
 /**
  * Every failure the client reports: the server's own codes (BadRequest, AuthCodeInvalid,
- * SessionInvalid, NotFound, Conflict, PayloadTooLarge, Unavailable, UpstreamError, Internal), FC's
- * codes for refused invocations (AccessDenied, InvalidSecurityToken, SignatureNotMatch,
- * RequestTimeTooSkewed, ...), and the client's own: `NotLoggedIn` (no session: never logged in,
- * logged out, or the stored one was unusable and has been cleared), `FunctionError` (the function
- * crashed), `NetworkError`, `BadResponse` (an answer that is not JSON or not the expected shape).
+ * SessionInvalid, SignatureInvalid, NotConfigured, NotFound, Conflict, PayloadTooLarge,
+ * Unavailable, UpstreamError, Internal), FC's codes for refused invocations (AccessDenied,
+ * InvalidSecurityToken, SignatureNotMatch, RequestTimeTooSkewed, ...), and the client's own:
+ * `NotLoggedIn` (no session: never logged in, logged out, or the stored one was unusable and has
+ * been cleared), `FunctionError` (the function crashed), `NetworkError`, `BadResponse` (an answer
+ * that is not JSON or not the expected shape).
  */
 export class ClientError extends Error {
   readonly name = 'ClientError';

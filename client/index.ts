@@ -8,4 +8,4 @@ export { ClientError, isClientError } from './errors';
 export { fetchTransport, type HttpRequest, type HttpResponse, type Transport } from './transport';
 export { myRequestTransport, type MyLike } from './my-request';
 export { signInvoke, stringToSign, contentMd5 } from './signing';
-export type { ClientConfig, CollectionOption, ListOptions, Page, Session, SessionStorage, StsCredentials, Stored, WriteOptions } from './types';
+export type { Account, ClientConfig, CollectionOption, ListOptions, Page, PhoneNumberPayload, PhoneNumberResult, Session, SessionStorage, StsCredentials, Stored, WriteOptions } from './types';

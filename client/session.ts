@@ -24,7 +24,8 @@ export function isSession(value: unknown): value is Session {
 }
 
 /**
- * The session function's protocol (login, refresh, logout) and the one current session.
+ * The session function's protocol (login, refresh, logout, and the actions on a session) and the
+ * one current session.
  * Concurrent refreshes share one request: several db calls finding expiring credentials at once
  * must not each mint new ones.
  */
@@ -124,6 +125,22 @@ export class SessionKeeper {
       }
     })();
     return this.refreshing;
+  }
+
+  /**
+   * Another action on the current session (`me`, `phoneNumber`): `NotLoggedIn` without a request
+   * when there is none, and a `SessionInvalid` answer forgets it, as db calls do.
+   */
+  async call(action: string, fields: Record<string, unknown> = {}): Promise<any> {
+    const current = this.current;
+    if (!current) throw new ClientError('NotLoggedIn', 'log in first');
+    try {
+      return await this.post({ action, sessionId: current.sessionId, ...fields });
+    } catch (e) {
+      // Only the session that was refused: a login meanwhile replaced it with a good one.
+      if (e instanceof ClientError && e.code === 'SessionInvalid' && this.current?.sessionId === current.sessionId) this.clear();
+      throw e;
+    }
   }
 
   /** Ends the session on the server and here; local state is cleared even when the server is unreachable. */

@@ -23,9 +23,45 @@ export interface Session {
   sessionId: string;
   expiresAt: string;
   sts: StsCredentials;
+  /** The account the session belongs to (as `me()` answers it); absent from servers that predate accounts. */
+  accountId?: string;
 }
 
-/** A stored object: the caller's fields plus the ones the server keeps. */
+/**
+ * The account behind a session, as `me()` answers it. Which Alipay ids it has depends on the app:
+ * `userId` (2088…, one per person) for older appIds, `openId` (one per person per app) for newer
+ * ones, both during a migration; `unionId` is shared across one developer's apps.
+ */
+export interface Account {
+  accountId: string;
+  userId?: string;
+  openId?: string;
+  unionId?: string;
+  /** Once the user has shared it (`phoneNumber`). */
+  mobile?: string;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
+/**
+ * `my.getPhoneNumber`'s answer once parsed: Alipay's AES-encrypted answer and its RSA2 signature.
+ * Only `response` and `sign` go to the server; the rest says how they were made.
+ */
+export interface PhoneNumberPayload {
+  response: string;
+  sign: string;
+  sign_type?: string;
+  encrypt_type?: string;
+  charset?: string;
+}
+
+/**
+ * What `phoneNumber` takes: the payload, `my.getPhoneNumber`'s success result (whose `response`
+ * is the payload as JSON text), or that JSON text.
+ */
+export type PhoneNumberResult = PhoneNumberPayload | { response: string } | string;
+
+/** A stored object: the caller's fields plus the ones the server keeps; `uid` is the owner's `accountId` (an Alipay user id from servers that predate accounts). */
 export type Stored<T> = T & { id: string; uid: string; createdAt: string; updatedAt: string; version: number };
 
 export interface CollectionOption {

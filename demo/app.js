@@ -1,5 +1,6 @@
 // The todo demo: the built client bundle, a fetch transport, and plain DOM. Data shape per todo:
-// {id, text, done} plus the server's uid/createdAt/updatedAt/version.
+// {id, text, done} plus the server's uid/createdAt/updatedAt/version. Above the list, who is logged
+// in (client.me()) and a stand-in for my.getPhoneNumber that shares a mobile number.
 import { createClient, fetchTransport, isClientError } from './miniapp-client.js';
 
 const PAGE_SIZE = 5;
@@ -35,13 +36,29 @@ function showLogin() {
   $('login').hidden = false;
 }
 
-async function showApp() {
-  $('login').hidden = true;
-  $('app').hidden = false;
-  $('who').textContent = localStorage.getItem('demo.user') || '';
-  cursors = [undefined];
-  pageIndex = 0;
-  await render();
+/** The todo list and who is logged in; `data-busy` until both are shown. */
+function showApp() {
+  return busy(async () => {
+    $('login').hidden = true;
+    $('app').hidden = false;
+    $('who').textContent = localStorage.getItem('demo.user') || '';
+    for (const id of ['account-id', 'alipay-ids', 'mobile']) $(id).textContent = '';
+    cursors = [undefined];
+    pageIndex = 0;
+    await Promise.all([render(), showAccount()]);
+  });
+}
+
+const ID_NAMES = { userId: 'user id', openId: 'open id', unionId: 'union id' };
+
+async function showAccount() {
+  const me = await client.me();
+  $('account-id').textContent = me.accountId;
+  $('alipay-ids').textContent = Object.keys(ID_NAMES)
+    .filter((k) => me[k])
+    .map((k) => `${ID_NAMES[k]} ${me[k]}`)
+    .join(', ');
+  $('mobile').textContent = me.mobile || 'not shared';
 }
 
 async function render() {
@@ -100,18 +117,39 @@ function todoItem(todo) {
   return li;
 }
 
-/** Runs a change, then shows the page again; errors go to the status line. `data-busy` marks the page as settling (tests wait on it). */
-async function act(change) {
+/** Runs `work`; errors go to the status line. `data-busy` marks the page as settling (tests wait on it). */
+async function busy(work) {
   say('');
   document.body.dataset.busy = '1';
   try {
-    await change();
-    await render();
+    await work();
   } catch (e) {
     fail(e);
   } finally {
     delete document.body.dataset.busy;
   }
+}
+
+/** Runs a change, then shows the page again. */
+const act = (change) =>
+  busy(async () => {
+    await change();
+    await render();
+  });
+
+/** POSTs JSON to one of the Alipay emulator's development endpoints; answers its text, or throws its `{"error"}`. */
+async function devPost(url, body) {
+  if (!url) throw new Error('this local cloud does not offer that development endpoint');
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (res.ok) return text;
+  let error;
+  try {
+    error = JSON.parse(text).error;
+  } catch {
+    // not JSON: report the status
+  }
+  throw new Error(typeof error === 'string' ? error : `${new URL(url).pathname}: HTTP ${res.status}`);
 }
 
 // Ids sort in creation order: base-36 milliseconds (fixed width until 2059) plus a random tail.
@@ -125,25 +163,48 @@ $('add-form').onsubmit = (e) => {
   act(() => client.put({ id: newId(), text, done: false }));
 };
 
+/** Which ids Alipay gives the app: a user id (2088…), an open id (newer appIds), or both (an app migrating). */
+function loginIds() {
+  const userId = $('user').value.trim();
+  const openId = $('open-id').value.trim();
+  const mode = $('id-mode').value;
+  return mode === 'open_id' ? { openId } : mode === 'both' ? { userId, openId } : { userId };
+}
+
+function showIdFields() {
+  const mode = $('id-mode').value;
+  $('user-field').hidden = mode === 'open_id';
+  $('open-id-field').hidden = mode === 'user_id';
+}
+$('id-mode').onchange = showIdFields;
+showIdFields(); // a reload may keep the chosen mode
+
+// Stands in for my.getAuthCode: the emulator's authCodeUrl issues a code for these ids.
 $('login-button').onclick = async () => {
   say('');
-  const userId = $('user').value.trim();
+  const ids = loginIds();
   try {
-    const res = await fetch(outputs.authCodeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
-    const body = await res.json();
-    if (!res.ok) throw new Error(body.error || `auth code: HTTP ${res.status}`);
-    await client.login(body.authCode);
-    localStorage.setItem('demo.user', userId);
-    await showApp();
+    const { authCode } = JSON.parse(await devPost(outputs.authCodeUrl, ids));
+    await client.login(authCode);
   } catch (e) {
-    fail(e);
+    return fail(e);
   }
+  localStorage.setItem('demo.user', Object.values(ids).join(' / '));
+  await showApp();
 };
+
+// Stands in for my.getPhoneNumber: the emulator's phoneNumberUrl signs and encrypts the number as
+// Alipay does, and my.getPhoneNumber's success result carries that payload as JSON text in `response`.
+$('share-phone').onclick = () =>
+  busy(async () => {
+    const response = await devPost(outputs.phoneNumberUrl, { mobile: $('mobile-input').value.trim() });
+    $('mobile').textContent = await client.phoneNumber({ response });
+  });
 
 // The client's onChange(null) shows the login form, also when the server ends the session.
 $('logout').onclick = () => client.logout().catch(fail);
 $('prev').onclick = () => act(() => void pageIndex--);
 $('next').onclick = () => act(() => void pageIndex++);
 
-if (client.session) showApp().catch(fail);
+if (client.session) showApp();
 else showLogin();

@@ -21,7 +21,9 @@ describe('client against local mode', () => {
 
     const put = await client.put<Todo>({ id: 'milk', text: 'buy milk', done: false });
     expect(put).toMatchObject({ id: 'milk', text: 'buy milk', done: false, version: 1 });
-    expect(put.uid).toMatch(/^2088\d{12}$/);
+    // The owner is the account, not an Alipay id: the same one the login answered.
+    expect(put.uid).toMatch(/^acc_/);
+    expect(put.uid).toBe(client.session?.accountId);
     expect(await client.get<Todo>('milk')).toEqual(put);
     expect(await client.get('nothing')).toBeNull();
 

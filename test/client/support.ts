@@ -36,3 +36,51 @@ export const calls = (requests: HttpRequest[]): string[] =>
     const body = JSON.parse(r.body || '{}');
     return body.op ? `db:${body.op}` : `session:${body.action ?? 'login'}`;
   });
+
+/** What the fake session function answers one request with: JSON `body`, HTTP `status` (200 unless given). */
+export interface FakeAnswer {
+  status?: number;
+  body: unknown;
+}
+
+/**
+ * The session function without a network: `answer` gets each request's parsed body and says what
+ * to answer (it may wait, to hold a request open). Records every request, so a test can also see
+ * that nothing was sent.
+ */
+export function fakeSessionFunction(
+  answer: (body: any) => FakeAnswer | Promise<FakeAnswer> = () => ({ status: 500, body: { error: { code: 'Unexpected', message: 'no request expected' } } }),
+): Transport & { requests: HttpRequest[]; bodies: () => any[] } {
+  const requests: HttpRequest[] = [];
+  const transport = async (req: HttpRequest) => {
+    requests.push(req);
+    const { status = 200, body } = await answer(JSON.parse(req.body));
+    return { status, headers: { 'content-type': 'application/json' }, text: JSON.stringify(body) };
+  };
+  return Object.assign(transport, { requests, bodies: () => requests.map((r) => JSON.parse(r.body)) });
+}
+
+/** Which Alipay ids an auth code is for: a user id (2088…), an open id, or both during a migration; optionally a union id. */
+export type AlipayIds = { userId: string; openId?: string; unionId?: string } | { userId?: string; openId: string; unionId?: string };
+
+let openIdCounter = 0;
+/** A fresh open id per call, shaped like Alipay's (a leading 0, then letters and digits). */
+export const newOpenId = (): string => `074a1${Date.now().toString(36)}${String(++openIdCounter).padStart(4, '0')}CcTG1LelxKe4xQC0zgNdId0nxi95b5`;
+
+/** my.getAuthCode for any id mode, against the Alipay emulator's development endpoint. */
+export async function authCodeFor(cloud: LocalCloud, ids: AlipayIds): Promise<string> {
+  const res = await fetch(cloud.config.authCodeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ids) });
+  if (res.status !== 200) throw new Error(`auth code for ${JSON.stringify(ids)}: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { authCode: string }).authCode;
+}
+
+/**
+ * my.getPhoneNumber, against the Alipay emulator's development endpoint: its success result, whose
+ * `response` is the signed, encrypted payload as JSON text.
+ */
+export async function getPhoneNumber(cloud: LocalCloud, mobile: string): Promise<{ response: string }> {
+  const res = await fetch(cloud.config.phoneNumberUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mobile }) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`phone number for ${mobile}: HTTP ${res.status} ${text}`);
+  return { response: text };
+}

@@ -4,6 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { LocalCloud } from '../../local/cloud';
 import { demoRoute } from '../../local/demo';
 import { buildClient, ROOT } from '../../tools/build-client';
+import { newOpenId } from '../client/support';
 import { newUserId, startCloud } from '../support/local';
 
 /** Debian's chromium (apt-get install chromium); playwright-core cannot download browsers here. */
@@ -34,10 +35,13 @@ if (!available) console.warn(`test/demo skipped: no browser at ${CHROMIUM} (apt-
     await cloud?.stop();
   });
 
-  /** A fresh browser profile (own localStorage), logged in through the page's simulated Alipay login. */
   /** Headers as sent on the wire for each InvokeFunction call: the browser decides what actually goes out. */
   const invokeHeaders: Record<string, string>[] = [];
 
+  /** The page marks <body data-busy> from a click until the list (and, on login, who is logged in) is shown again. */
+  const settled = (page: Page) => page.waitForSelector('body:not([data-busy])', { state: 'attached' });
+
+  /** A fresh browser profile (own localStorage), logged in with a user id through the page's simulated Alipay login, as it opens. */
   async function logIn(userId: string): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ viewport: { width: 640, height: 720 } });
     const page = await context.newPage();
@@ -51,12 +55,24 @@ if (!available) console.warn(`test/demo skipped: no browser at ${CHROMIUM} (apt-
     await page.getByTestId('login-button').click();
     await page.getByTestId('app').waitFor();
     expect(await page.getByTestId('who').textContent()).toBe(userId);
+    await settled(page);
     expect(errors).toEqual([]);
     return { context, page };
   }
 
-  /** The page marks <body data-busy> from a click until the list is shown again. */
-  const settled = (page: Page) => page.waitForSelector('body:not([data-busy])', { state: 'attached' });
+  /** Logs in on a page showing the login form, with the id mode the ids call for. */
+  async function logInWith(page: Page, ids: { userId: string; openId?: string } | { openId: string; userId?: undefined }): Promise<void> {
+    await page.getByTestId('id-mode').selectOption(ids.userId && ids.openId ? 'both' : ids.openId ? 'open_id' : 'user_id');
+    expect(await page.getByTestId('user').isVisible()).toBe(ids.userId !== undefined);
+    expect(await page.getByTestId('open-id').isVisible()).toBe(ids.openId !== undefined);
+    if (ids.userId) await page.getByTestId('user').fill(ids.userId);
+    if (ids.openId) await page.getByTestId('open-id').fill(ids.openId);
+    await page.getByTestId('login-button').click();
+    await page.getByTestId('app').waitFor();
+    await settled(page);
+  }
+
+  const text = async (page: Page, testId: string) => (await page.getByTestId(testId).textContent())?.trim();
 
   async function add(page: Page, text: string): Promise<void> {
     await page.getByTestId('new-text').fill(text);
@@ -137,5 +153,56 @@ if (!available) console.warn(`test/demo skipped: no browser at ${CHROMIUM} (apt-
 
     await alice.context.close();
     await bob.context.close();
+  }, 60000);
+
+  it('shows who is logged in (account id, Alipay ids) in each id mode, and shares a phone number', async () => {
+    const userId = newUserId();
+    const { context, page } = await logIn(userId);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const accountId = await text(page, 'account-id');
+    expect(accountId).toMatch(/^acc_/);
+    expect(await text(page, 'alipay-ids')).toBe(`user id ${userId}`);
+    expect(await text(page, 'mobile')).toBe('not shared');
+
+    // Share phone number: the emulator's my.getPhoneNumber payload, then client.phoneNumber.
+    await page.getByTestId('mobile-input').fill('13800000123');
+    await page.getByTestId('share-phone').click();
+    await settled(page);
+    expect(await text(page, 'status')).toBe('');
+    expect(await text(page, 'mobile')).toBe('13800000123');
+    // The server kept it: a reload reads it back through client.me().
+    await page.reload();
+    await page.locator('[data-testid=mobile]', { hasText: '13800000123' }).waitFor();
+    expect(await text(page, 'account-id')).toBe(accountId);
+
+    // A mobile the emulator refuses: the error goes to the status line, the shared one stays.
+    await page.getByTestId('mobile-input').fill('12345');
+    await page.getByTestId('share-phone').click();
+    await settled(page);
+    expect(await text(page, 'status')).not.toBe('');
+    expect(await text(page, 'mobile')).toBe('13800000123');
+
+    // Open-id mode: another account, with an open id and no user id.
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login').waitFor();
+    const openId = newOpenId();
+    await logInWith(page, { openId });
+    expect(await text(page, 'who')).toBe(openId);
+    expect(await text(page, 'alipay-ids')).toBe(`open id ${openId}`);
+    const openAccount = await text(page, 'account-id');
+    expect(openAccount).toMatch(/^acc_/);
+    expect(openAccount).not.toBe(accountId);
+    expect(await text(page, 'mobile')).toBe('not shared');
+
+    // Both ids (an app migrating to open ids).
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login').waitFor();
+    const both = { userId: newUserId(), openId: newOpenId() };
+    await logInWith(page, both);
+    expect(await text(page, 'alipay-ids')).toBe(`user id ${both.userId}, open id ${both.openId}`);
+    expect(await text(page, 'status')).toBe('');
+    expect(errors).toEqual([]);
+    await context.close();
   }, 60000);
 });
