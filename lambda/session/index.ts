@@ -25,6 +25,7 @@ export async function handler(req: HttpRequest, resp: HttpResponse, context: FcC
   const log = { requestId: context.requestId, function: context.function.name, op: 'unknown' };
   let session: string | undefined;
   let result: Pick<RequestLog, 'outcome' | 'status' | 'code' | 'cause'>;
+  const noted: Pick<RequestLog, 'account'> = {};
   try {
     if (req.method.toUpperCase() !== 'POST') {
       resp.setHeader('allow', 'POST');
@@ -37,7 +38,7 @@ export async function handler(req: HttpRequest, resp: HttpResponse, context: FcC
       sessions: new SessionStore(ots, config.ots.sessionsTable),
       accounts: new AccountStore(ots, config.ots.accountsTable, new LegacyData(ots, config.ots.objectsTable, deadline)),
     };
-    const answer = await run(request, stores, context, deadline);
+    const answer = await run(request, stores, context, deadline, noted);
     if ('sessionId' in answer) session = fingerprint(answer.sessionId);
     sendJson(resp, 200, answer);
     result = { outcome: 'ok', status: 200 };
@@ -46,7 +47,7 @@ export async function handler(req: HttpRequest, resp: HttpResponse, context: FcC
     sendJson(resp, status, body);
     result = { outcome: 'error', status, code: body.error.code, cause: describeCause(e) };
   }
-  writeRequestLog({ ...log, ...result, ms: Date.now() - startedAt, session, ots: ots.roundTrips });
+  writeRequestLog({ ...log, ...result, ms: Date.now() - startedAt, session, ots: ots.roundTrips, ...noted });
 }
 
 type SessionAnswer =
@@ -60,11 +61,18 @@ interface Stores {
   accounts: AccountStore;
 }
 
-async function run(request: SessionRequest, { sessions, accounts }: Stores, context: FcContext, deadline: number): Promise<SessionAnswer> {
+async function run(
+  request: SessionRequest,
+  { sessions, accounts }: Stores,
+  context: FcContext,
+  deadline: number,
+  noted: Pick<RequestLog, 'account'>,
+): Promise<SessionAnswer> {
   switch (request.action) {
     case 'login': {
       const ids = await exchangeAuthCode(config.alipay, request.authCode);
-      const { accountId } = await accounts.signIn(ids, Date.now());
+      const { accountId, created, conflict } = await accounts.signIn(ids, Date.now());
+      if (created || conflict) noted.account = conflict ? 'conflict' : 'created';
       // Credentials and row at once (one round trip less per login). If either fails the client
       // gets no sessionId, so nothing usable exists: credentials are worthless without a row, and
       // a row nobody was given the id of is unreachable (it is removed, or expires with the TTL).

@@ -16,6 +16,8 @@ export interface RequestLog {
   session?: string;
   /** Tablestore round trips made by this request. */
   ots?: number;
+  /** A login that created an account, or found the person's Alipay ids linked to two (README, "Accounts"). */
+  account?: 'created' | 'conflict';
   /** Internal detail of an unexpected failure: error class and code only, never upstream text. */
   cause?: string;
 }

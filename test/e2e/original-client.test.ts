@@ -19,13 +19,14 @@ describe('the original client against local mode', () => {
   it('logs in and puts, gets, lists and removes a todo', async () => {
     const session = await login(cloud);
     expect(session.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session.accountId).toMatch(/^acc_[A-Za-z0-9_-]{22}$/);
     expect(Object.keys(session.sts).sort()).toEqual(['AccessKeyId', 'AccessKeySecret', 'Expiration', 'SecurityToken']);
 
     const put = await db(cloud, session, { op: 'put', obj: { id: 'buy milk', text: 'buy milk', done: false } });
-    expect(put.data).toMatchObject({ id: 'buy milk', text: 'buy milk', done: false, uid: session.userId, version: 1 });
+    expect(put.data).toMatchObject({ id: 'buy milk', text: 'buy milk', done: false, uid: session.accountId, version: 1 });
 
     const got = await db(cloud, session, { op: 'get', id: 'buy milk' });
-    expect(got.data).toMatchObject({ id: 'buy milk', text: 'buy milk', done: false, uid: session.userId });
+    expect(got.data).toMatchObject({ id: 'buy milk', text: 'buy milk', done: false, uid: session.accountId });
 
     await db(cloud, session, { op: 'put', obj: { id: 'walk dog', text: 'walk dog', done: true } });
     const list = await db(cloud, session, { op: 'list' });
@@ -47,12 +48,15 @@ describe('the original client against local mode', () => {
     expect((await db(cloud, bob, { op: 'list', collection: 'notes' })).data).toEqual([]);
     expect((await db(cloud, bob, { op: 'update', obj: { id: 'secret', text: 'pwned' } })).error.code).toBe('NotFound');
     await db(cloud, bob, { op: 'remove', id: 'secret' });
-    await db(cloud, bob, { op: 'put', obj: { id: 'secret', text: "bob's", uid: alice.userId } });
+    await db(cloud, bob, { op: 'put', obj: { id: 'secret', text: "bob's", uid: alice.accountId } });
     // Naming a user anywhere in the event changes nothing: the user comes from the session.
-    expect((await db(cloud, bob, { op: 'get', id: 'secret', uid: alice.userId })).data).toMatchObject({ text: "bob's", uid: bob.userId });
+    expect((await db(cloud, bob, { op: 'get', id: 'secret', uid: alice.accountId })).data).toMatchObject({ text: "bob's", uid: bob.accountId });
+    expect((await db(cloud, bob, { op: 'get', id: 'secret', uid: alice.userId })).data).toMatchObject({ text: "bob's", uid: bob.accountId });
+    await db(cloud, bob, { op: 'put', obj: { id: 'secret', text: "bob's", uid: alice.userId } });
+    expect((await db(cloud, bob, { op: 'get', id: 'secret' })).data).toMatchObject({ text: "bob's", uid: bob.accountId, version: 2 });
 
     const a = await db(cloud, alice, { op: 'get', id: 'secret' });
-    expect(a.data).toMatchObject({ text: "alice's", uid: alice.userId, version: 1 });
+    expect(a.data).toMatchObject({ text: "alice's", uid: alice.accountId, version: 1 });
     expect((await db(cloud, alice, { op: 'list', collection: 'notes' })).data).toHaveLength(1);
 
     // Bob's credentials with Alice's session id would be Alice: the session is the identity, and

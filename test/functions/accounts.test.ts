@@ -99,9 +99,14 @@ describe('accounts: one per person, across Alipay’s move from user_id to open_
     for (let i = 0; i < 30; i++) await plantLegacyObject(cloud, raw, `legacy-${String(i).padStart(2, '0')}`, { i });
     const before = new Set((await accountRows(cloud)).map((r) => r.key.key));
 
+    const logged = cloud.functionLogs.length;
     const sessions = await Promise.all(Array.from({ length: 12 }, () => loginAs(cloud, ids)));
     const accounts = new Set(sessions.map((s) => s.accountId));
     expect(accounts.size).toBe(1);
+    // Exactly one of them says it created the account.
+    const lines = cloud.functionLogs.slice(logged).filter((l) => l.includes('"op":"login"')).map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(12);
+    expect(lines.filter((l) => l.account === 'created')).toHaveLength(1);
     const created = (await accountRows(cloud)).filter((r) => !before.has(r.key.key));
     expect(created.map((r) => r.key.key)).toEqual([`account:${sessions[0].accountId}`]);
     const ids30 = await allIds(cloud, sessions[5]);

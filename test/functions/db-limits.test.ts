@@ -32,7 +32,7 @@ describe('db: what is stored is what was written, within the limits', () => {
   const sendText = (rest: string) => invokeDb(cloud, me.sts, `{"sid":${JSON.stringify(me.sessionId)},${rest}}`);
   /** The raw row of one of my objects: the stored doc text and version. */
   const row = async (id: string, collection = 'default') => {
-    const r = (await tableRows(cloud, 'objects')).find((x) => x.key.uid === me.userId && x.key.collection === collection && x.key.id === id);
+    const r = (await tableRows(cloud, 'objects')).find((x) => x.key.uid === me.accountId && x.key.collection === collection && x.key.id === id);
     return r && { doc: String(r.columns.doc), version: Number(r.columns.version) };
   };
   const bytes = (fields: object) => Buffer.byteLength(JSON.stringify(fields));

@@ -29,7 +29,7 @@ describe('db operations', () => {
       tags: ['x'],
       nested: { deep: [1, { k: null }] },
       done: false,
-      uid: me.userId,
+      uid: me.accountId,
       version: 1,
       createdAt: expect.stringMatching(ISO),
       updatedAt: expect.stringMatching(ISO),
@@ -49,7 +49,7 @@ describe('db operations', () => {
     const first = (await op({ op: 'put', obj: { id: 'p', a: 1, b: 2 } })).data;
     await sleep(5);
     const second = (await op({ op: 'put', obj: { id: 'p', c: 3 } })).data;
-    expect(second).toEqual({ id: 'p', c: 3, uid: me.userId, version: 2, createdAt: first.createdAt, updatedAt: expect.stringMatching(ISO) });
+    expect(second).toEqual({ id: 'p', c: 3, uid: me.accountId, version: 2, createdAt: first.createdAt, updatedAt: expect.stringMatching(ISO) });
     expect(Date.parse(second.updatedAt)).toBeGreaterThan(Date.parse(first.updatedAt));
     expect((await op({ op: 'get', id: 'p' })).data).toEqual(second);
   });
@@ -66,7 +66,7 @@ describe('db operations', () => {
       added: true,
       // Fields are replaced whole: a nested object is not merged.
       meta: { a: 9 },
-      uid: me.userId,
+      uid: me.accountId,
       version: 2,
       createdAt: created.createdAt,
       updatedAt: expect.stringMatching(ISO),
@@ -105,7 +105,7 @@ describe('db operations', () => {
       ['b', 'b'],
       ['c', 'c'],
     ]);
-    expect(res.data[0]).toMatchObject({ uid: me.userId, version: 1, createdAt: expect.stringMatching(ISO) });
+    expect(res.data[0]).toMatchObject({ uid: me.accountId, version: 1, createdAt: expect.stringMatching(ISO) });
   });
 
   it('list pages through 25 objects with limit and cursors: every id exactly once, in order, last cursor null', async () => {
@@ -154,7 +154,7 @@ describe('db operations', () => {
     await op({ op: 'put', obj: { id: 'z-mine' } });
     const page = await op({ op: 'list', limit: 1 }, other);
     const mine = await op({ op: 'list', cursor: page.cursor });
-    expect(mine.data.map((o: { id: string; uid: string }) => [o.id, o.uid])).toEqual([['z-mine', me.userId]]);
+    expect(mine.data.map((o: { id: string; uid: string }) => [o.id, o.uid])).toEqual([['z-mine', me.accountId]]);
   });
 
   it('collections keep the same id apart', async () => {
@@ -236,25 +236,30 @@ describe('db operations', () => {
 
   it('server-kept fields a client sends back are ignored, not stored as its own', async () => {
     const other = await login(cloud);
-    const sent = { id: 's', text: 't', uid: other.userId, createdAt: '1999-01-01T00:00:00.000Z', updatedAt: '1999-01-01T00:00:00.000Z', version: 99, collection: 'elsewhere' };
+    const sent = { id: 's', text: 't', uid: other.accountId, createdAt: '1999-01-01T00:00:00.000Z', updatedAt: '1999-01-01T00:00:00.000Z', version: 99, collection: 'elsewhere' };
     const put = (await op({ op: 'put', obj: sent })).data;
-    expect(put).toMatchObject({ id: 's', text: 't', uid: me.userId, version: 1 });
+    expect(put).toMatchObject({ id: 's', text: 't', uid: me.accountId, version: 1 });
     expect(put.createdAt).not.toBe(sent.createdAt);
     expect(put.updatedAt).not.toBe(sent.updatedAt);
     // What is stored: only the client's own fields.
-    expect(await storedObject(cloud, me.userId, 's')).toEqual({ doc: { text: 't' }, version: 1 });
+    expect(await storedObject(cloud, me.accountId, 's')).toEqual({ doc: { text: 't' }, version: 1 });
+    // The other user's raw Alipay id is no better than its account id.
+    expect((await op({ op: 'put', obj: { ...sent, id: 's-raw', uid: other.userId } })).data).toMatchObject({ id: 's-raw', uid: me.accountId, version: 1 });
+    expect(await storedObject(cloud, other.accountId, 's-raw')).toBeUndefined();
+    expect(await storedObject(cloud, other.userId, 's-raw')).toBeUndefined();
     // Nothing landed under the other user or the named collection.
+    expect(await storedObject(cloud, other.accountId, 's')).toBeUndefined();
     expect((await op({ op: 'get', id: 's' }, other)).data).toBeNull();
     expect((await op({ op: 'get', id: 's', collection: 'elsewhere' })).data).toBeNull();
 
     // Sending back what get answered (the usual read-modify-write) changes only what changed.
     const read = (await op({ op: 'get', id: 's' })).data;
     const updated = (await op({ op: 'update', obj: { ...read, text: 'u' } })).data;
-    expect(updated).toMatchObject({ text: 'u', version: 2, createdAt: put.createdAt, uid: me.userId });
-    expect(await storedObject(cloud, me.userId, 's')).toEqual({ doc: { text: 'u' }, version: 2 });
+    expect(updated).toMatchObject({ text: 'u', version: 2, createdAt: put.createdAt, uid: me.accountId });
+    expect(await storedObject(cloud, me.accountId, 's')).toEqual({ doc: { text: 'u' }, version: 2 });
     const replaced = (await op({ op: 'put', obj: { ...updated, text: 'v' } })).data;
     expect(replaced).toMatchObject({ text: 'v', version: 3, createdAt: put.createdAt });
-    expect(await storedObject(cloud, me.userId, 's')).toEqual({ doc: { text: 'v' }, version: 3 });
+    expect(await storedObject(cloud, me.accountId, 's')).toEqual({ doc: { text: 'v' }, version: 3 });
   });
 
   it('ids are free text: unicode, spaces, slashes and 256 characters round-trip', async () => {

@@ -25,7 +25,7 @@ describe('db input validation', () => {
   /** Nothing but `keep` at version 1, in any collection. */
   async function expectNothingWritten(): Promise<void> {
     const rows = await tableRows(cloud, 'objects');
-    expect(rows.map((r) => [r.key.uid, r.key.collection, r.key.id, r.columns.version])).toEqual([[me.userId, 'default', 'keep', 1]]);
+    expect(rows.map((r) => [r.key.uid, r.key.collection, r.key.id, r.columns.version])).toEqual([[me.accountId, 'default', 'keep', 1]]);
     expect(JSON.parse(String(rows[0].columns.doc))).toEqual({ v: 1 });
   }
 

@@ -107,8 +107,10 @@ describe('faults', () => {
       const session = { ...loginRes.body, userId };
       const refreshed = await postSession(cloud, { action: 'refresh', sessionId: session.sessionId });
       expect(refreshed.status).toBe(200);
+      expect(session.accountId).toMatch(/^acc_[A-Za-z0-9_-]{22}$/);
+      expect(refreshed.body.accountId).toBe(session.accountId);
 
-      expect((await dbOp(cloud, session, { op: 'put', obj: { id: 'a', n: 1 } })).data).toMatchObject({ n: 1, version: 1 });
+      expect((await dbOp(cloud, session, { op: 'put', obj: { id: 'a', n: 1 } })).data).toMatchObject({ n: 1, uid: session.accountId, version: 1 });
       expect((await dbOp(cloud, session, { op: 'get', id: 'a' })).data).toMatchObject({ n: 1, version: 1 });
       expect((await dbOp(cloud, session, { op: 'update', obj: { id: 'a', n: 2 }, ifVersion: 1 })).data).toMatchObject({ n: 2, version: 2 });
       expect((await dbOp(cloud, session, { op: 'put', obj: { id: 'b' }, ifVersion: 0 })).data).toMatchObject({ version: 1 });
@@ -119,8 +121,8 @@ describe('faults', () => {
 
       // Each kind of request was failed and retried; each write landed exactly once.
       for (const op of ['PutRow', 'GetRow', 'UpdateRow', 'DeleteRow', 'GetRange']) expect(injected[op]).toBeGreaterThanOrEqual(n);
-      expect(await stored(userId, 'a')).toEqual({ doc: { n: 2 }, version: 2 });
-      expect(await stored(userId, 'b')).toBeUndefined();
+      expect(await stored(session.accountId, 'a')).toEqual({ doc: { n: 2 }, version: 2 });
+      expect(await stored(session.accountId, 'b')).toBeUndefined();
       expect((await postSession(cloud, { action: 'refresh', sessionId: session.sessionId })).status).toBe(401);
     });
   });
@@ -147,8 +149,8 @@ describe('faults', () => {
         expect(seen.ots.length).toBeLessThanOrEqual(4); // but not forever
       }
       otsFault = () => undefined;
-      expect(await stored(session.userId, 'kept')).toEqual({ doc: { n: 1 }, version: 1 });
-      expect(await stored(session.userId, 'new')).toBeUndefined();
+      expect(await stored(session.accountId, 'kept')).toEqual({ doc: { n: 1 }, version: 1 });
+      expect(await stored(session.accountId, 'new')).toBeUndefined();
     });
 
     it('db answers Unavailable for a session it must look up', async () => {
@@ -232,8 +234,12 @@ describe('faults', () => {
       ['500 InternalError', { status: 500, code: 'InternalError', message: 'STS Server Internal Error happened.' }],
       ['connection reset', { reset: true }],
     ])('%s on every attempt: login is 503 Unavailable and leaves no session', async (_name, fault) => {
+      // A returning user: the account exists, so the login's only Tablestore writes are its session row's.
+      const userId = newUserId();
+      const { accountId } = await login(cloud, userId);
       const before = await sessionRows();
-      const code = await authCode(cloud, newUserId());
+      const code = await authCode(cloud, userId);
+      seen = { ots: [], alipay: [], sts: [] };
       stsFault = () => fault;
       const res = await postSession(cloud, { authCode: code });
       expect({ status: res.status, code: errorCode(res.body) }).toEqual({ status: 503, code: 'Unavailable' });
@@ -243,6 +249,9 @@ describe('faults', () => {
       // The row written alongside the credentials is removed again once STS has failed.
       expect(seen.ots.filter((op) => op === 'PutRow' || op === 'DeleteRow')).toEqual(['PutRow', 'DeleteRow']);
       expect(await sessionRows()).toBe(before);
+      // Once STS is back the same person logs in to the same account.
+      stsFault = () => undefined;
+      expect((await login(cloud, userId)).accountId).toBe(accountId);
     });
 
     it('one transient STS failure is retried and the login succeeds', async () => {
@@ -281,7 +290,7 @@ describe('faults', () => {
       const put = await op({ op: 'put', obj: { id: 'a', n: 1 } });
       expect(injected.PutRow).toBe(1);
       expect(put.data).toMatchObject({ id: 'a', n: 1, version: 1 });
-      expect(await stored(session.userId, 'a')).toEqual({ doc: { n: 1 }, version: 1 });
+      expect(await stored(session.accountId, 'a')).toEqual({ doc: { n: 1 }, version: 1 });
       expect((await op({ op: 'get', id: 'a' })).data).toEqual(put.data);
     });
 
@@ -289,7 +298,7 @@ describe('faults', () => {
       otsFault = loseNext('PutRow');
       expect((await op({ op: 'put', obj: { id: 'a', n: 1 }, ifVersion: 0 })).data).toMatchObject({ version: 1 });
       expect(injected.PutRow).toBe(1);
-      expect(await stored(session.userId, 'a')).toEqual({ doc: { n: 1 }, version: 1 });
+      expect(await stored(session.accountId, 'a')).toEqual({ doc: { n: 1 }, version: 1 });
     });
 
     it('put over an existing object: one version more', async () => {
@@ -298,24 +307,24 @@ describe('faults', () => {
       const put = (await op({ op: 'put', obj: { id: 'a', n: 2 } })).data;
       expect(injected.UpdateRow).toBe(1);
       expect(put).toMatchObject({ n: 2, version: 2, createdAt: created.createdAt });
-      expect(await stored(session.userId, 'a')).toEqual({ doc: { n: 2 }, version: 2 });
+      expect(await stored(session.accountId, 'a')).toEqual({ doc: { n: 2 }, version: 2 });
     });
 
     it('put with ifVersion: one version more, not a Conflict with itself', async () => {
       await op({ op: 'put', obj: { id: 'a', n: 1 } });
       otsFault = loseNext('UpdateRow');
       expect((await op({ op: 'put', obj: { id: 'a', n: 2 }, ifVersion: 1 })).data).toMatchObject({ n: 2, version: 2 });
-      expect(await stored(session.userId, 'a')).toEqual({ doc: { n: 2 }, version: 2 });
+      expect(await stored(session.accountId, 'a')).toEqual({ doc: { n: 2 }, version: 2 });
     });
 
     it('update, with and without ifVersion: one version more each (no double increment)', async () => {
       await op({ op: 'put', obj: { id: 'a', n: 1, keep: true } });
       otsFault = loseNext('UpdateRow');
       expect((await op({ op: 'update', obj: { id: 'a', n: 2 } })).data).toMatchObject({ n: 2, keep: true, version: 2 });
-      expect(await stored(session.userId, 'a')).toEqual({ doc: { n: 2, keep: true }, version: 2 });
+      expect(await stored(session.accountId, 'a')).toEqual({ doc: { n: 2, keep: true }, version: 2 });
       otsFault = loseNext('UpdateRow');
       expect((await op({ op: 'update', obj: { id: 'a', n: 3 }, ifVersion: 2 })).data).toMatchObject({ n: 3, version: 3 });
-      expect(await stored(session.userId, 'a')).toEqual({ doc: { n: 3, keep: true }, version: 3 });
+      expect(await stored(session.accountId, 'a')).toEqual({ doc: { n: 3, keep: true }, version: 3 });
       expect(injected.UpdateRow).toBe(2);
     });
 
@@ -324,7 +333,7 @@ describe('faults', () => {
       otsFault = loseNext('DeleteRow');
       expect(await op({ op: 'remove', id: 'a' })).toEqual({ data: null });
       expect(injected.DeleteRow).toBe(1);
-      expect(await stored(session.userId, 'a')).toBeUndefined();
+      expect(await stored(session.accountId, 'a')).toBeUndefined();
     });
 
     it('remove with ifVersion: gone, answered {data: null}, not a Conflict with itself', async () => {
@@ -332,18 +341,32 @@ describe('faults', () => {
       otsFault = loseNext('DeleteRow');
       expect(await op({ op: 'remove', id: 'a', ifVersion: 1 })).toEqual({ data: null });
       expect(injected.DeleteRow).toBe(1);
-      expect(await stored(session.userId, 'a')).toBeUndefined();
+      expect(await stored(session.accountId, 'a')).toBeUndefined();
     });
 
     it('login: the session row written once and usable', async () => {
-      const before = await sessionRows();
-      otsFault = loseNext('PutRow');
       const userId = newUserId();
+      // A first login's first PutRow claims the person's account (the alias row): its answer lost,
+      // the login still succeeds, with one session row more.
+      let before = await sessionRows();
+      otsFault = loseNext('PutRow');
+      const first = await postSession(cloud, { authCode: await authCode(cloud, userId) });
+      expect(first.status).toBe(200);
+      expect(injected.PutRow).toBe(1);
+      expect(await sessionRows()).toBe(before + 1);
+      expect(first.body.accountId).toMatch(/^acc_[A-Za-z0-9_-]{22}$/);
+      // Once the account exists, a login's only PutRow is its session row's: lose that answer.
+      before = await sessionRows();
+      injected = {};
+      seen.ots = [];
+      otsFault = loseNext('PutRow');
       const res = await postSession(cloud, { authCode: await authCode(cloud, userId) });
       expect(res.status).toBe(200);
       expect(injected.PutRow).toBe(1);
+      expect(seen.ots.filter((op) => op === 'PutRow' || op === 'DeleteRow')).toEqual(['PutRow', 'PutRow']); // lost, retried
       expect(await sessionRows()).toBe(before + 1);
-      expect((await dbOp(cloud, { ...res.body }, { op: 'put', obj: { id: 'x' } })).data).toMatchObject({ uid: userId });
+      expect(res.body.accountId).toBe(first.body.accountId);
+      expect((await dbOp(cloud, { ...res.body }, { op: 'put', obj: { id: 'x' } })).data).toMatchObject({ uid: res.body.accountId });
     });
 
     it('logout: answered ok, session gone', async () => {

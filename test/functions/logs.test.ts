@@ -2,7 +2,7 @@ import { generateKeyPair } from '../../local/alipay';
 import type { AlipayFault } from '../../local/alipay';
 import type { LocalCloud } from '../../local/cloud';
 import type { FaultDecision } from '../../local/tablestore';
-import { type StsCredentials, authCode, newUserId, postSession, startCloud } from '../support/local';
+import { type StsCredentials, authCode, newOpenId, newUserId, postSession, startCloud } from '../support/local';
 import { invokeDb } from './helpers';
 import { STACK_FRAME, Secrets, pemBody } from '../support/secrets';
 
@@ -106,6 +106,18 @@ describe('function logs and error answers', () => {
     expect((await session({ authCode: await code() })).status).toBe(502);
     alipayFault = undefined;
 
+    // Accounts and phone numbers: Alipay ids, the AES key and the number are personal or secret.
+    const ids = { userId: newUserId(), openId: newOpenId(), unionId: newOpenId() };
+    for (const [name, value] of Object.entries(ids)) secrets.add(`Alipay ${name}`, value);
+    secrets.add('AES key', cloud.keys.aesKey);
+    const both = (await session({ authCode: await authCode(cloud, ids) })).body;
+    expect((await session({ action: 'me', sessionId: both.sessionId })).body).toMatchObject(ids);
+    const mobile = '13511112222';
+    secrets.add('mobile', mobile);
+    const phone = await (await fetch(cloud.config.phoneNumberUrl, { method: 'POST', body: JSON.stringify({ mobile }) })).json();
+    expect((await session({ action: 'phoneNumber', sessionId: both.sessionId, response: phone.response, sign: phone.sign })).body).toEqual({ mobile });
+    expect((await session({ action: 'phoneNumber', sessionId: both.sessionId, response: phone.response, sign: phone.sign.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A')) })).status).toBe(401);
+
     expect((await session({ action: 'logout', sessionId })).body).toEqual({ ok: true });
     expect((await session({ action: 'refresh', sessionId })).status).toBe(401);
 
@@ -164,7 +176,7 @@ describe('function logs and error answers', () => {
         expect.objectContaining({
           requestId: expect.any(String),
           function: expect.stringMatching(/^(session|db)$/),
-          op: expect.stringMatching(/^(login|refresh|logout|put|get|list|update|remove|unknown)$/),
+          op: expect.stringMatching(/^(login|refresh|logout|me|phoneNumber|put|get|list|update|remove|unknown)$/),
           outcome: expect.stringMatching(/^(ok|error)$/),
           ms: expect.any(Number),
         }),

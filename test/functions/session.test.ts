@@ -2,6 +2,9 @@ import type { LocalCloud } from '../../local/cloud';
 import { authCode, login, newUserId, postSession, startCloud } from '../support/local';
 import { dbOp, errorCode, tableRows } from './helpers';
 
+/** An account id: `acc_` + 128 random bits, base64url. */
+const ACCOUNT_ID = /^acc_[A-Za-z0-9_-]{22}$/;
+
 /** The session function through its HTTP trigger, as the mini-program reaches it. */
 describe('session function', () => {
   let cloud: LocalCloud;
@@ -17,13 +20,15 @@ describe('session function', () => {
   };
 
   describe('login', () => {
-    it('answers a sessionId, its expiry and STS credentials that work on db', async () => {
+    it('answers a sessionId, its expiry, STS credentials that work on db and the account id', async () => {
       const userId = newUserId();
       const before = Date.now();
       const res = await postSession(cloud, { authCode: await authCode(cloud, userId) });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(Object.keys(res.body).sort()).toEqual(['expiresAt', 'sessionId', 'sts']);
+      expect(Object.keys(res.body).sort()).toEqual(['accountId', 'expiresAt', 'sessionId', 'sts']);
+      expect(res.body.accountId).toMatch(ACCOUNT_ID);
+      expect(res.body.accountId).not.toContain(userId);
       expect(Object.keys(res.body.sts).sort()).toEqual(['AccessKeyId', 'AccessKeySecret', 'Expiration', 'SecurityToken']);
       for (const v of Object.values(res.body.sts)) expect(v).toEqual(expect.any(String));
       // Sessions last the sessions table's TTL (7 days); the credentials 15 minutes.
@@ -34,7 +39,23 @@ describe('session function', () => {
       expect(Date.parse(res.body.sts.Expiration)).toBeGreaterThan(Date.now() + 800_000);
 
       const put = await dbOp(cloud, res.body, { op: 'put', obj: { id: 'first', n: 1 } });
-      expect(put.data).toMatchObject({ id: 'first', n: 1, uid: userId, version: 1 });
+      expect(put.data).toMatchObject({ id: 'first', n: 1, uid: res.body.accountId, version: 1 });
+    });
+
+    it('gives every login of one Alipay user the same accountId, and different users different ones', async () => {
+      const userId = newUserId();
+      const first = await login(cloud, userId);
+      const again = await login(cloud, userId);
+      const [x, y] = await Promise.all([login(cloud, userId), login(cloud, userId)]);
+      expect(first.accountId).toMatch(ACCOUNT_ID);
+      expect([again.accountId, x.accountId, y.accountId]).toEqual([first.accountId, first.accountId, first.accountId]);
+      expect(again.sessionId).not.toBe(first.sessionId);
+      const others = await Promise.all([login(cloud), login(cloud)]);
+      for (const o of others) expect(o.accountId).toMatch(ACCOUNT_ID);
+      expect(new Set([first.accountId, ...others.map((o) => o.accountId)]).size).toBe(3);
+      // A refresh answers the session's own account.
+      const refreshed = await postSession(cloud, { action: 'refresh', sessionId: others[0].sessionId });
+      expect(refreshed.body.accountId).toBe(others[0].accountId);
     });
 
     it('gives a sessionId of 256 random bits, different at every login of the same user', async () => {
@@ -55,8 +76,10 @@ describe('session function', () => {
       expect(new Set(sessions.map((s) => s.sessionId)).size).toBe(6);
       expect(new Set(sessions.map((s) => s.sts.AccessKeyId)).size).toBe(6);
       await dbOp(cloud, sessions[0], { op: 'put', obj: { id: 'shared', by: 0 } });
-      // All are the same user: each sees what the first wrote.
-      for (const s of sessions) expect((await dbOp(cloud, s, { op: 'get', id: 'shared' })).data).toMatchObject({ by: 0, uid: userId });
+      // All are the same user: one account, and each sees what the first wrote.
+      expect(sessions[0].accountId).toMatch(ACCOUNT_ID);
+      expect(new Set(sessions.map((s) => s.accountId))).toEqual(new Set([sessions[0].accountId]));
+      for (const s of sessions) expect((await dbOp(cloud, s, { op: 'get', id: 'shared' })).data).toMatchObject({ by: 0, uid: sessions[0].accountId });
     });
 
     it('also logs in with a form-encoded body (my.request default content type)', async () => {
@@ -103,15 +126,16 @@ describe('session function', () => {
       await dbOp(cloud, session, { op: 'put', obj: { id: 'x', v: 1 } });
       const res = await postSession(cloud, { action: 'refresh', sessionId: session.sessionId });
       expect(res.status).toBe(200);
-      expect(Object.keys(res.body).sort()).toEqual(['expiresAt', 'sessionId', 'sts']);
+      expect(Object.keys(res.body).sort()).toEqual(['accountId', 'expiresAt', 'sessionId', 'sts']);
       expect(res.body.sessionId).toBe(session.sessionId);
+      expect(res.body.accountId).toBe(session.accountId);
       // Refresh never extends a session: it ends when the login's did.
       expect(res.body.expiresAt).toBe(session.expiresAt);
       expect(res.body.sts.AccessKeyId).not.toBe(session.sts.AccessKeyId);
       expect(res.body.sts.AccessKeySecret).not.toBe(session.sts.AccessKeySecret);
       expect(res.body.sts.SecurityToken).not.toBe(session.sts.SecurityToken);
       const fresh = { ...session, sts: res.body.sts };
-      expect((await dbOp(cloud, fresh, { op: 'get', id: 'x' })).data).toMatchObject({ v: 1, uid: session.userId });
+      expect((await dbOp(cloud, fresh, { op: 'get', id: 'x' })).data).toMatchObject({ v: 1, uid: session.accountId });
     });
 
     it('logout answers {ok:true}; afterwards refresh is 401 SessionInvalid and db refuses the session', async () => {

@@ -36,7 +36,7 @@ describe('concurrency', () => {
     const won = winners[0].data;
     expect(won).toMatchObject({ version: 2, keep: 'me' });
     expect((await call({ op: 'get', id: 'race' })).data).toEqual(won);
-    expect(await storedObject(cloud, user.userId, 'race')).toEqual({ doc: { n: won.n, keep: 'me' }, version: 2 });
+    expect(await storedObject(cloud, user.accountId, 'race')).toEqual({ doc: { n: won.n, keep: 'me' }, version: 2 });
     figures.updatesSameVersion = { sent: 100, won: winners.length, conflicts: codes(answers).length };
   });
 
@@ -46,7 +46,7 @@ describe('concurrency', () => {
     expect(answers.every((a) => a.data?.version === 1)).toBe(true);
     const listed = [...(await call({ op: 'list', collection: 'bulk', limit: 100 })).data];
     expect(listed.map((o: { id: string; i: number }) => [o.id, o.i])).toEqual(ids.map((id, i) => [id, i]));
-    const rows = (await tableRows(cloud, 'objects')).filter((r) => r.key.uid === user.userId && r.key.collection === 'bulk');
+    const rows = (await tableRows(cloud, 'objects')).filter((r) => r.key.uid === user.accountId && r.key.collection === 'bulk');
     expect(rows).toHaveLength(100);
     figures.distinctPuts = { sent: 100, stored: rows.length };
   });
@@ -56,7 +56,7 @@ describe('concurrency', () => {
     const winners = answers.filter((a) => a.data);
     expect(winners).toHaveLength(1);
     expect(codes(answers)).toEqual(Array(49).fill('Conflict'));
-    expect(await storedObject(cloud, user.userId, 'once')).toEqual({ doc: { n: winners[0].data.n }, version: 1 });
+    expect(await storedObject(cloud, user.accountId, 'once')).toEqual({ doc: { n: winners[0].data.n }, version: 1 });
     figures.createSameId = { sent: 50, won: winners.length };
   });
 
@@ -69,7 +69,7 @@ describe('concurrency', () => {
     expect(codes(answers).every((c) => c === 'Conflict')).toBe(true);
     const versions = ok.map((a) => a.data.version).sort((x: number, y: number) => x - y);
     expect(versions).toEqual(Array.from({ length: ok.length }, (_, i) => i + 2));
-    const final = await storedObject(cloud, user.userId, 'counter');
+    const final = await storedObject(cloud, user.accountId, 'counter');
     expect(final?.version).toBe(1 + ok.length);
     // Every acknowledged update's field is there; no refused one's is.
     answers.forEach((a, n) => expect([`f${n}`, `f${n}` in final!.doc]).toEqual([`f${n}`, Boolean(a.data)]));
@@ -77,18 +77,22 @@ describe('concurrency', () => {
     figures.unconditionalUpdates = { sent: 50, acknowledged: ok.length, conflicts: answers.length - ok.length, finalVersion: final?.version };
   });
 
-  it('20 concurrent logins of one user: 20 distinct sessions that all work', async () => {
+  it('20 concurrent logins of one user: 20 distinct sessions of one account that all work', async () => {
     const userId = newUserId();
     const codesFor = await Promise.all(Array.from({ length: 20 }, () => authCode(cloud, userId)));
     const answers = await Promise.all(codesFor.map((c) => postSession(cloud, { authCode: c })));
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     const sessions = answers.map((a) => ({ ...(a.body as LoginAnswer), userId }));
     expect(new Set(sessions.map((s) => s.sessionId)).size).toBe(20);
+    // Racing first logins of one person still make one account.
+    const accountId = sessions[0].accountId;
+    expect(accountId).toMatch(/^acc_[A-Za-z0-9_-]{22}$/);
+    expect(sessions.map((s) => s.accountId)).toEqual(Array(20).fill(accountId));
     const works = await Promise.all(sessions.map((s, i) => dbCall(cloud, s, { op: 'put', obj: { id: `from-${i}` } })));
-    expect(works.every((w) => w.body.data?.uid === userId)).toBe(true);
+    expect(works.every((w) => w.body.data?.uid === accountId)).toBe(true);
     const listed = await dbCall(cloud, sessions[0], { op: 'list' });
     expect(listed.body.data).toHaveLength(20);
-    figures.concurrentLogins = { sent: 20, distinctSessions: new Set(sessions.map((s) => s.sessionId)).size };
+    figures.concurrentLogins = { sent: 20, distinctSessions: new Set(sessions.map((s) => s.sessionId)).size, accounts: new Set(sessions.map((s) => s.accountId)).size };
   });
 
   it('the same authCode sent 10 times at once logs in exactly once', async () => {

@@ -47,6 +47,7 @@ const userFields = (o: Record<string, unknown>) => {
   const { id: _id, uid: _uid, createdAt: _c, updatedAt: _u, version: _v, ...rest } = o;
   return rest;
 };
+const ACCOUNT_ID = /^acc_[A-Za-z0-9_-]{22}$/;
 const sessionKey = (id: string) => createHash('sha256').update(id).digest('base64url');
 
 describe('a workload under ~20% transient upstream faults', () => {
@@ -115,7 +116,10 @@ describe('a workload under ~20% transient upstream faults', () => {
 
   /** One user: a single sequential client with its model of what it stored. */
   class Client {
-    readonly uid = newUserId();
+    /** The person's Alipay user id: what the auth codes name. */
+    readonly userId = newUserId();
+    /** The account every login of this person answers: the `uid` its objects carry. */
+    accountId = '';
     session!: LoginAnswer;
     /** Every session id this client was given, and whether it logged it out. */
     readonly sessions = new Map<string, 'live' | 'loggedOut'>();
@@ -123,7 +127,7 @@ describe('a workload under ~20% transient upstream faults', () => {
     private n = 0;
 
     async login(): Promise<void> {
-      let code = await authCode(cloud, this.uid);
+      let code = await authCode(cloud, this.userId);
       let tried = false;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         requests.session++;
@@ -131,6 +135,9 @@ describe('a workload under ~20% transient upstream faults', () => {
         if (res.status === 200) {
           if (!/^[A-Za-z0-9_-]{43}$/.test(res.body.sessionId) || typeof res.body.sts?.SecurityToken !== 'string') wrong(`login answer ${JSON.stringify(res.body)}`);
           if (this.sessions.has(res.body.sessionId)) wrong('a session id given twice');
+          if (typeof res.body.accountId !== 'string' || !ACCOUNT_ID.test(res.body.accountId)) wrong(`login answer without an account id ${JSON.stringify(res.body.accountId)}`);
+          if (this.accountId && res.body.accountId !== this.accountId) wrong(`a second account for one user: ${this.accountId} then ${res.body.accountId}`);
+          this.accountId = res.body.accountId;
           this.session = res.body;
           this.sessions.set(res.body.sessionId, 'live');
           figures.logins++;
@@ -143,7 +150,7 @@ describe('a workload under ~20% transient upstream faults', () => {
         } else if (res.status === 401 && c === 'AuthCodeInvalid' && tried) {
           // Spent by an attempt that then failed after Alipay (STS or Tablestore): get a new one.
           figures.authCodesSpentByFailedLogins++;
-          code = await authCode(cloud, this.uid);
+          code = await authCode(cloud, this.userId);
           tried = false;
           continue;
         } else {
@@ -191,7 +198,7 @@ describe('a workload under ~20% transient upstream faults', () => {
 
     private stateOf(o: any, where: string): State {
       if (o === null) return null;
-      if (o.uid !== this.uid || typeof o.version !== 'number') wrong(`${where}: ${JSON.stringify(o)}`);
+      if (o.uid !== this.accountId || typeof o.version !== 'number') wrong(`${where}: ${JSON.stringify(o)}`);
       return { version: o.version, fields: userFields(o) };
     }
 
@@ -218,11 +225,11 @@ describe('a workload under ~20% transient upstream faults', () => {
       const r = random();
       const conditional = random() < 0.5;
       const stale = conditional && random() < 0.15;
-      const tag = `${this.uid}-${++this.n}`;
+      const tag = `${this.userId}-${++this.n}`;
 
       if (r < 0.08) {
         const res = await this.sessionCall('refresh');
-        if (res.status !== 200 || res.body.sessionId !== this.session.sessionId) wrong(`refresh answered ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status !== 200 || res.body.sessionId !== this.session.sessionId || res.body.accountId !== this.accountId) wrong(`refresh answered ${res.status} ${JSON.stringify(res.body)}`);
         this.session = { ...this.session, sts: res.body.sts };
         figures.refreshes++;
         return;
@@ -342,7 +349,7 @@ describe('a workload under ~20% transient upstream faults', () => {
           const expected = c.model.get(key(collection, id)) ?? null;
           const got = await c.read({ op: 'get', id, collection });
           const viaDb: State = got.data === null ? null : { version: got.data.version, fields: userFields(got.data) };
-          const row = rows.find((r) => r.key.uid === c.uid && r.key.collection === collection && r.key.id === id);
+          const row = rows.find((r) => r.key.uid === c.accountId && r.key.collection === collection && r.key.id === id);
           const raw: State = row ? { version: Number(row.columns.version), fields: JSON.parse(String(row.columns.doc)) } : null;
           if (JSON.stringify(viaDb) !== JSON.stringify(expected) || JSON.stringify(raw) !== JSON.stringify(expected)) lost++;
         }
@@ -350,7 +357,7 @@ describe('a workload under ~20% transient upstream faults', () => {
         expect(listed.data.map((o: { id: string }) => o.id)).toEqual(IDS.filter((id) => c.model.get(key(collection, id))));
       }
       // No row beyond the model.
-      expect(rows.filter((r) => r.key.uid === c.uid).length).toBe([...c.model.values()].filter(Boolean).length);
+      expect(rows.filter((r) => r.key.uid === c.accountId).length).toBe([...c.model.values()].filter(Boolean).length);
     }
     figures.acknowledgedWritesLost = lost;
     expect(lost).toBe(0);
@@ -368,13 +375,15 @@ describe('a workload under ~20% transient upstream faults', () => {
     }
     for (const id of loggedOut) expect((await postSession(cloud, { action: 'refresh', sessionId: id })).status).toBe(401);
 
-    const rows = (await tableRows(cloud, 'sessions')).map((r) => ({ sid: String(r.key.sid), uid: String(r.columns.uid) }));
+    const rows = (await tableRows(cloud, 'sessions')).map((r) => ({ sid: String(r.key.sid), accountId: String(r.columns.accountId) }));
     const given = new Set(live.map((l) => sessionKey(l.id)));
     const outOfModel = rows.filter((r) => !given.has(r.sid));
     // A login whose session PutRow landed but whose answer was lost (and whose retries then failed)
     // leaves a row that no client knows the id of: unusable, it expires with the TTL. Counted.
     figures.orphanSessionRows = outOfModel.length;
-    for (const r of outOfModel) expect(clients.map((c) => c.uid)).toContain(r.uid);
+    for (const r of outOfModel) expect(clients.map((c) => c.accountId)).toContain(r.accountId);
+    // And each live session's row names the account of the client it was given to.
+    for (const { c, id } of live) expect(rows.find((r) => r.sid === sessionKey(id))?.accountId).toBe(c.accountId);
     expect(rows.filter((r) => given.has(r.sid)).length).toBe(given.size);
     for (const id of loggedOut) expect(rows.map((r) => r.sid)).not.toContain(sessionKey(id));
   });

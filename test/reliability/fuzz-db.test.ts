@@ -51,6 +51,11 @@ const limit = fc.oneof(fc.constantFrom(undefined, 1, 100, 0, 101, -1, 1.5, '10')
 const cursor = fc.oneof(fc.constantFrom(undefined, '', 'x', Buffer.from('["default","a"]').toString('base64url'), Buffer.from('["other","a"]').toString('base64url'), 'c'.repeat(3000)), fc.string(), anyScalar);
 
 type Sid = 'fuzzer' | 'checked' | 'garbage';
+/**
+ * Placeholders for the checked user's ids, filled in once it has logged in: CHECKED_UID is its
+ * account id (what its objects' `uid` holds), CHECKED_USER its raw Alipay user id.
+ */
+const CHECKED_PLACEHOLDER = /CHECKED_UID|CHECKED_USER/g;
 interface Spec {
   sid: Sid | string;
   event: Record<string, unknown>;
@@ -71,7 +76,7 @@ const sidChoice: fc.Arbitrary<Sid | string> = fc.oneof(
 const eventSpec: fc.Arbitrary<Spec> = fc.record({
   sid: sidChoice,
   event: fc.record(
-    { op, id: idLike, obj: fc.oneof(fc.tuple(idLike, fields).map(([id, f]) => ({ ...f, id })), fields, anyScalar), collection, ifVersion, limit, cursor, uid: fc.constantFrom(undefined, 'CHECKED_UID', '2088000000000000'), extra: fc.option(value) },
+    { op, id: idLike, obj: fc.oneof(fc.tuple(idLike, fields).map(([id, f]) => ({ ...f, id })), fields, anyScalar), collection, ifVersion, limit, cursor, uid: fc.constantFrom(undefined, 'CHECKED_UID', 'CHECKED_USER', '2088000000000000'), extra: fc.option(value) },
     { requiredKeys: ['op'] },
   ),
 });
@@ -92,6 +97,9 @@ const validSpec: fc.Arbitrary<Spec> = fc.record({
 const spliceText = fc.constantFrom(
   '"__proto__": {"polluted": true}',
   '"__proto__": {"isAdmin": true, "uid": "CHECKED_UID"}',
+  '"__proto__": {"isAdmin": true, "uid": "CHECKED_USER"}',
+  '"uid": "CHECKED_UID", "uid": "CHECKED_UID"',
+  '"uid": "CHECKED_USER"',
   '"constructor": {"prototype": {"polluted": true}}',
   '"nested": {"__proto__": {"polluted": true}}',
   '"list": [{"a": {"__proto__": []}}]',
@@ -197,16 +205,17 @@ describe('fuzzing db through FC', () => {
     await cloud?.stop();
   });
 
+  const fillChecked = (t: string): string => t.replace(CHECKED_PLACEHOLDER, (p) => (p === 'CHECKED_UID' ? checked.accountId : checked.userId));
   const sidOf = (s: Spec['sid']): unknown => (s === 'fuzzer' ? fuzzer.sessionId : s === 'checked' ? checked.sessionId : s === 'garbage' ? 'A'.repeat(43) : s);
   const textOf = (spec: Spec): string => {
     if (spec.raw !== undefined) return spec.raw;
     const event: Record<string, unknown> = { sid: sidOf(spec.sid), ...spec.event };
-    if (event.uid === 'CHECKED_UID') event.uid = checked.userId;
+    if (typeof event.uid === 'string') event.uid = fillChecked(event.uid);
     // The checked user's huge events must be refused by size: over 128 KB whatever the rest is.
     if (spec.pad) event.pad = 'p'.repeat(spec.sid === 'checked' ? Math.max(spec.pad, 132_000) : spec.pad);
     let text = JSON.stringify(event);
     if (spec.splice) {
-      const t = spec.splice.text.replace('CHECKED_UID', checked.userId);
+      const t = fillChecked(spec.splice.text);
       text = spec.splice.where === 'event' ? text.replace(/^\{/, `{${t},`) : text.replace(/"obj":\{/, `"obj":{${t},`);
     }
     return text;
@@ -222,7 +231,8 @@ describe('fuzzing db through FC', () => {
     if (STACK_FRAME.test(isErrorBody(a.body) ? a.text : a.text.replace(/"data":.*$/s, ''))) throw new Error(`stack trace in answer: ${where}`);
     const leaked = secrets.foundIn(a.text);
     if (leaked.length) throw new Error(`secret in answer (${leaked.join(', ')}): ${where}`);
-    if (a.text.includes(checked.userId) && !forChecked) throw new Error(`checked user's uid in an answer: ${where}`);
+    if (a.text.includes(checked.accountId) && !forChecked) throw new Error(`checked user's uid (account id) in an answer: ${where}`);
+    if (a.text.includes(checked.userId)) throw new Error(`checked user's Alipay user id in an answer: ${where}`);
     const b = a.body;
     let outcome: string;
     if (isErrorBody(b)) {
@@ -231,7 +241,7 @@ describe('fuzzing db through FC', () => {
     } else if (typeof b === 'object' && b !== null && 'data' in b) {
       outcome = 'ok';
       const d = b.data;
-      const ownUid = forChecked ? checked.userId : fuzzer.userId;
+      const ownUid = forChecked ? checked.accountId : fuzzer.accountId;
       const objs = Array.isArray(d) ? d : d === null ? [] : [d];
       if (Array.isArray(d) && !(b.cursor === null || typeof b.cursor === 'string')) throw new Error(`list without cursor: ${where}`);
       for (const o of objs) {
@@ -249,7 +259,7 @@ describe('fuzzing db through FC', () => {
   }
 
   it(`answers ${RUNS} random events with a structured error or a valid success, and never changes the checked user's data`, async () => {
-    const before = await userRows(cloud, checked.userId);
+    const before = await userRows(cloud, checked.accountId);
     const fuzzerSpec = fc.oneof(
       { weight: 4, arbitrary: eventSpec },
       { weight: 3, arbitrary: validSpec },
@@ -282,14 +292,14 @@ describe('fuzzing db through FC', () => {
       }),
       { numRuns: RUNS, endOnFailure: true },
     );
-    const after = await userRows(cloud, checked.userId);
+    const after = await userRows(cloud, checked.accountId);
     expect(after).toBe(before);
     expect(JSON.parse(after)).toHaveLength(4);
     // The function still works normally for both users and no prototype was polluted.
     const listed = await dbCall(cloud, checked, { op: 'list' });
     expect(listed.body.data.map((o: { id: string }) => o.id)).toEqual(['a', 'b', 'c']);
     expect((await dbCall(cloud, fuzzer, { op: 'put', obj: { id: 'after-fuzz' } })).body.data).toEqual(
-      expect.objectContaining({ id: 'after-fuzz', uid: fuzzer.userId, version: expect.any(Number) }),
+      expect.objectContaining({ id: 'after-fuzz', uid: fuzzer.accountId, version: expect.any(Number) }),
     );
     expect(Object.keys(listed.body.data[0]).sort()).toEqual(['createdAt', 'id', 'n', 'text', 'uid', 'updatedAt', 'version']);
     expect(cases).toBeGreaterThanOrEqual(RUNS);

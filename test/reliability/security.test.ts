@@ -65,7 +65,7 @@ describe('security', () => {
 
   describe('users are kept apart', () => {
     it(`${USERS} users × every op × every other user's ids and collections, with uid and collection injection: no leak`, async () => {
-      const before = await Promise.all(users.map((v) => userRows(cloud, v.userId)));
+      const before = await Promise.all(users.map((v) => userRows(cloud, v.accountId)));
       const leaksFound: string[] = [];
       for (let a = 0; a < USERS; a++) {
         const attacker = users[a];
@@ -73,33 +73,38 @@ describe('security', () => {
         for (let v = 0; v < USERS; v++) {
           if (v === a) continue;
           const victim = users[v];
-          const uid = victim.userId;
           for (const collection of COLLECTIONS) {
             for (const id of IDS(v)) {
-              const inj = { uid, userId: uid, user: uid, owner: uid };
-              attempts.push(
-                { op: 'get', id, collection },
-                { op: 'get', id, collection, ...inj },
-                { op: 'get', id: `${uid}/${id}`, collection },
-                { op: 'list', collection, ...inj },
-                { op: 'list', collection, cursor: cursorFor(collection, id) },
-                { op: 'list', collection, cursor: cursorFor(collection, id), uid },
-                { op: 'update', collection, obj: { id, text: 'pwned', uid }, ...inj },
-                { op: 'update', collection, obj: { id, text: 'pwned', collection }, ifVersion: 1, uid },
-                { op: 'remove', id, collection, ...inj },
-                { op: 'remove', id, collection, ifVersion: 1, uid },
-                { op: 'put', collection, obj: { id, text: 'pwned', uid, collection }, ...inj },
-                { op: 'put', collection, obj: { id, text: 'pwned' }, ifVersion: 1, uid },
-                { op: 'put', collection, obj: { id, text: 'pwned' }, ifVersion: 0, uid },
-                { op: 'get', id, collection: `${uid}`, uid },
-                { op: 'get', id, collection: `${collection}\u0000${uid}` },
-              );
+              attempts.push({ op: 'get', id, collection }, { op: 'list', collection, cursor: cursorFor(collection, id) });
+              // The victim's account id (what its objects' uid holds), and its raw Alipay user id.
+              for (const uid of [victim.accountId, victim.userId]) {
+                const inj = { uid, userId: uid, accountId: uid, user: uid, owner: uid };
+                attempts.push(
+                  { op: 'get', id, collection, ...inj },
+                  { op: 'get', id: `${uid}/${id}`, collection },
+                  { op: 'list', collection, ...inj },
+                  { op: 'list', collection, cursor: cursorFor(collection, id), uid },
+                  { op: 'update', collection, obj: { id, text: 'pwned', uid }, ...inj },
+                  { op: 'update', collection, obj: { id, text: 'pwned', collection }, ifVersion: 1, uid },
+                  { op: 'remove', id, collection, ...inj },
+                  { op: 'remove', id, collection, ifVersion: 1, uid },
+                  { op: 'put', collection, obj: { id, text: 'pwned', uid, collection }, ...inj },
+                  { op: 'put', collection, obj: { id, text: 'pwned' }, ifVersion: 1, uid },
+                  { op: 'put', collection, obj: { id, text: 'pwned' }, ifVersion: 0, uid },
+                  { op: 'get', id, collection: `${uid}`, uid },
+                  { op: 'get', id, collection: `${collection}\u0000${uid}` },
+                );
+              }
             }
           }
         }
         // Raw JSON too: duplicate keys, a second sid naming nobody, uid as the last word.
         for (const v of users.filter((_, i) => i !== a)) {
-          attempts.push(`{"sid":"${attacker.sessionId}","op":"get","id":"${IDS(users.indexOf(v))[0]}","uid":"${v.userId}","uid":"${v.userId}"}` as unknown as Record<string, unknown>);
+          const id = IDS(users.indexOf(v))[0];
+          attempts.push(
+            `{"sid":"${attacker.sessionId}","op":"get","id":"${id}","uid":"${v.accountId}","uid":"${v.accountId}"}` as unknown as Record<string, unknown>,
+            `{"sid":"${attacker.sessionId}","op":"get","id":"${id}","uid":"${v.userId}","uid":"${v.accountId}"}` as unknown as Record<string, unknown>,
+          );
         }
         const answers = await Promise.all(
           attempts.map((e) => (typeof e === 'string' ? rawInvoke(cloud, attacker.sts, e) : dbCall(cloud, attacker, e))),
@@ -110,9 +115,9 @@ describe('security', () => {
           expect(ans.headers['x-fc-error-type']).toBeUndefined();
           for (let v = 0; v < USERS; v++) {
             if (v === a) continue;
-            // The victim's data (its marker) or its uid in an answer is a leak. Its ids are not: an
-            // attacker may have put objects of its own under the same ids.
-            if (ans.text.includes(marker(users[v].userId)) || ans.text.includes(users[v].userId)) {
+            // The victim's data (its marker), its uid (account id) or its Alipay user id in an answer
+            // is a leak. Its ids are not: an attacker may have put objects of its own under the same ids.
+            if (ans.text.includes(marker(users[v].userId)) || ans.text.includes(users[v].accountId) || ans.text.includes(users[v].userId)) {
               figures.crossUserLeaks++;
               leaksFound.push(`${JSON.stringify(attempts[i])} → ${ans.text.slice(0, 300)}`);
             }
@@ -121,12 +126,12 @@ describe('security', () => {
           figures.crossUserAnswers[outcome] = (figures.crossUserAnswers[outcome] ?? 0) + 1;
           // Whatever it answered is the attacker's own (or nothing).
           const data = ans.body?.data;
-          for (const o of Array.isArray(data) ? data : data ? [data] : []) expect(o.uid).toBe(attacker.userId);
+          for (const o of Array.isArray(data) ? data : data ? [data] : []) expect(o.uid).toBe(attacker.accountId);
           if (isErrorBody(ans.body)) expect(['NotFound', 'Conflict', 'BadRequest']).toContain(ans.body.error.code);
         });
       }
       expect(leaksFound).toEqual([]);
-      const after = await Promise.all(users.map((v) => userRows(cloud, v.userId)));
+      const after = await Promise.all(users.map((v) => userRows(cloud, v.accountId)));
       // Each user's seeded rows are untouched; what attackers wrote landed in their own space.
       for (let v = 0; v < USERS; v++) {
         const seeded = (rows: string) => JSON.stringify(JSON.parse(rows).filter((r: [{ id: string }]) => r[0].id.startsWith(`v${v}-`)));
@@ -134,9 +139,11 @@ describe('security', () => {
         expect(seeded(after[v])).toBe(seeded(before[v]));
         expect(JSON.parse(seeded(after[v]))).toHaveLength(IDS(v).length * COLLECTIONS.length);
       }
-      // No row anywhere holds one user's marker under another user's uid.
+      // No row anywhere holds one user's marker under another user's uid (account id), and every
+      // row is under an account: none under an injected raw user id.
       for (const row of await tableRows(cloud, 'objects')) {
-        for (const v of users) if (row.key.uid !== v.userId) expect(String(row.columns.doc)).not.toContain(marker(v.userId));
+        expect(users.map((v) => v.accountId)).toContain(row.key.uid);
+        for (const v of users) if (row.key.uid !== v.accountId) expect(String(row.columns.doc)).not.toContain(marker(v.userId));
       }
       expect(figures.crossUserRequests).toBeGreaterThanOrEqual(USERS * (USERS - 1) * COLLECTIONS.length * 3 * 15);
     });
@@ -182,6 +189,7 @@ describe('security', () => {
       const sessions: User[] = [];
       for (let i = 0; i < 20; i++) sessions.push(await login(cloud, userId));
       sessions.forEach(remember);
+      expect(new Set(sessions.map((s) => s.accountId)).size).toBe(1);
       const [keep, ...gone] = sessions;
       for (const s of gone) expect((await postSession(cloud, { action: 'logout', sessionId: s.sessionId })).body).toEqual({ ok: true });
       const refreshed = await Promise.all(gone.map((s) => postSession(cloud, { action: 'refresh', sessionId: s.sessionId })));
@@ -253,8 +261,8 @@ describe('security', () => {
         stsToken: sts.SecurityToken,
         maxRetries: 0,
       });
-      const own = [{ uid: users[0].userId }, { collection: 'default' }, { id: 'v0-a' }];
-      const victim = [{ uid: users[1].userId }, { collection: 'default' }, { id: 'v1-a' }];
+      const own = [{ uid: users[0].accountId }, { collection: 'default' }, { id: 'v0-a' }];
+      const victim = [{ uid: users[1].accountId }, { collection: 'default' }, { id: 'v1-a' }];
       const attempts: [string, () => Promise<unknown>][] = [
         ['ListTable', () => client.listTable({})],
         ['DescribeTable', () => client.describeTable({ tableName: env.OBJECTS_TABLE })],
@@ -263,7 +271,7 @@ describe('security', () => {
         ['GetRange objects', () => client.getRange({ tableName: env.OBJECTS_TABLE, direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ uid: TableStore.INF_MIN }, { collection: TableStore.INF_MIN }, { id: TableStore.INF_MIN }], exclusiveEndPrimaryKey: [{ uid: TableStore.INF_MAX }, { collection: TableStore.INF_MAX }, { id: TableStore.INF_MAX }], maxVersions: 1 })],
         ['GetRange sessions', () => client.getRange({ tableName: env.SESSIONS_TABLE, direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ sid: TableStore.INF_MIN }], exclusiveEndPrimaryKey: [{ sid: TableStore.INF_MAX }], maxVersions: 1 })],
         ['PutRow victim', () => client.putRow({ tableName: env.OBJECTS_TABLE, primaryKey: victim, condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), attributeColumns: [{ doc: '{"text":"pwned"}' }] })],
-        ['PutRow session', () => client.putRow({ tableName: env.SESSIONS_TABLE, primaryKey: [{ sid: 'forged' }], condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), attributeColumns: [{ uid: users[1].userId }, { expiresAt: TableStore.Long.fromNumber(Date.now() + 1e9) }] })],
+        ['PutRow session', () => client.putRow({ tableName: env.SESSIONS_TABLE, primaryKey: [{ sid: 'forged' }], condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), attributeColumns: [{ accountId: users[1].accountId }, { expiresAt: TableStore.Long.fromNumber(Date.now() + 1e9) }] })],
         ['UpdateRow victim', () => client.updateRow({ tableName: env.OBJECTS_TABLE, primaryKey: victim, condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), updateOfAttributeColumns: [{ PUT: [{ doc: '{}' }] }] })],
         ['DeleteRow victim', () => client.deleteRow({ tableName: env.OBJECTS_TABLE, primaryKey: victim, condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null) })],
         ['BatchWriteRow victim', () => client.batchWriteRow({ tables: [{ tableName: env.OBJECTS_TABLE, rows: [{ type: 'DELETE', condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), primaryKey: victim }] }] })],

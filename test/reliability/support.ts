@@ -43,9 +43,12 @@ export const isErrorBody = (b: unknown): b is { error: { code: string; message: 
   typeof (b as { error?: { message?: unknown } }).error?.message === 'string' &&
   Object.keys((b as { error: object }).error).length === 2;
 
-/** One user's object rows in the raw table, sorted, as comparable JSON. */
-export async function userRows(cloud: LocalCloud, uid: string): Promise<string> {
-  const rows = (await tableRows(cloud, 'objects')).filter((r: TableRow) => r.key.uid === uid);
+/**
+ * One user's object rows in the raw table, sorted, as comparable JSON. `accountId` is the login's
+ * account id: the objects table's `uid` key column holds it (not the Alipay user id).
+ */
+export async function userRows(cloud: LocalCloud, accountId: string): Promise<string> {
+  const rows = (await tableRows(cloud, 'objects')).filter((r: TableRow) => r.key.uid === accountId);
   return JSON.stringify(rows.map((r) => [r.key, r.columns]));
 }
 
