@@ -139,6 +139,24 @@ describe('accounts: one per person, across Alipay’s move from user_id to open_
     expect((await postSession(cloud, { action: 'me', sessionId })).status).toBe(401);
   });
 
+  it('costs a returning person one Tablestore round trip per Alipay id (read at once) plus the session row; linking is paid once', async () => {
+    const calls = async (ids: AlipayIds) => {
+      await loginAs(cloud, ids);
+      return JSON.parse(cloud.functionLogs.filter((l) => l.includes('"op":"login"')).pop()!).ots;
+    };
+    const userId = newUserId();
+    const openId = newOpenId();
+    // New: read, claim, account row + old-data check (parallel), mark settled, session.
+    expect(await calls({ userId })).toBe(6);
+    expect(await calls({ userId })).toBe(2);
+    // The first login with both ids links the open_id: its claim, account row, old-data check and mark.
+    expect(await calls({ userId, openId })).toBe(7);
+    expect(await calls({ userId, openId })).toBe(3);
+    expect(await calls({ openId })).toBe(2);
+    expect(await calls({ openId: newOpenId() })).toBe(6);
+    expect(await calls({ userId: newUserId(), openId: newOpenId() })).toBe(11);
+  });
+
   it('answers me with the account; unknown sessions get SessionInvalid', async () => {
     const userId = newUserId();
     const s = await loginAs(cloud, { userId });
