@@ -114,7 +114,7 @@ describe('function logs and error answers', () => {
     expect((await session({ action: 'me', sessionId: both.sessionId })).body).toMatchObject(ids);
     const mobile = '13511112222';
     secrets.add('mobile', mobile);
-    const phone = await (await fetch(cloud.config.phoneNumberUrl, { method: 'POST', body: JSON.stringify({ mobile }) })).json();
+    const phone = (await (await fetch(cloud.config.phoneNumberUrl, { method: 'POST', body: JSON.stringify({ mobile }) })).json()) as { response: string; sign: string };
     expect((await session({ action: 'phoneNumber', sessionId: both.sessionId, response: phone.response, sign: phone.sign })).body).toEqual({ mobile });
     expect((await session({ action: 'phoneNumber', sessionId: both.sessionId, response: phone.response, sign: phone.sign.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A')) })).status).toBe(401);
 
