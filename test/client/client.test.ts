@@ -1,7 +1,7 @@
 import { createClient, fetchTransport, type Transport } from '../../client';
 import type { LocalCloud } from '../../local/cloud';
 import { authCode, startCloud } from '../support/local';
-import { loggedIn, rejection } from './support';
+import { loggedIn, memoryStorage, rejection } from './support';
 
 interface Todo {
   text: string;
@@ -143,8 +143,3 @@ describe('client against local mode', () => {
     expect(await rejection(blind.list())).toMatchObject({ code: 'RequestTimeTooSkewed', status: 403 });
   });
 });
-
-function memoryStorage(initial: Record<string, string> = {}) {
-  const m = new Map(Object.entries(initial));
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
-}

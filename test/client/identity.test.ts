@@ -1,18 +1,8 @@
-import { createClient, fetchTransport, type Account, type Session, type SessionStorage } from '../../client';
+import { createClient, fetchTransport, type Account, type Session } from '../../client';
 import type { LocalCloud } from '../../local/cloud';
-import { newUserId, startCloud } from '../support/local';
-import { authCodeFor, fakeSessionFunction, getPhoneNumber, newOpenId, rejection, type FakeAnswer } from './support';
+import { authCode, newOpenId, newUserId, startCloud } from '../support/local';
+import { OFFLINE_CONFIG, SESSION_KEY, memoryStorage, fakeSessionFunction, getPhoneNumber, rejection, type FakeAnswer } from './support';
 
-const CONFIG = {
-  AccountId: '1000000000000001',
-  Region: 'cn-hangzhou',
-  ServiceName: 'svc',
-  SessionFunctionName: 'session',
-  DBFunctionName: 'db',
-  SessionUrl: 'http://127.0.0.1:1/session',
-  endpoint: 'http://127.0.0.1:1',
-};
-const KEY = 'miniapp.session';
 const STS = { AccessKeyId: 'STS.abc', AccessKeySecret: 'secret', SecurityToken: 'CAIStoken', Expiration: '2030-01-01T00:00:00Z' };
 const SESSION: Session = { sessionId: 'A'.repeat(43), expiresAt: '2030-01-01T00:00:00.000Z', sts: STS };
 const ACCOUNT: Account = { accountId: 'acc_0001', userId: '2088000000000001', createdAt: '2025-01-01T00:00:00.000Z' };
@@ -25,17 +15,12 @@ const SENT = { action: 'phoneNumber', sessionId: SESSION.sessionId, response: PA
 
 const sessionInvalid: FakeAnswer = { status: 401, body: { error: { code: 'SessionInvalid', message: 'The session is unknown, expired or logged out; log in again.' } } };
 
-function memoryStorage(initial: Record<string, string> = {}): SessionStorage & { data: Map<string, string> } {
-  const data = new Map(Object.entries(initial));
-  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
-}
-
 /** A client already holding SESSION (as after a restart), on a fake session function. */
 function loggedInClient(answer: Parameters<typeof fakeSessionFunction>[0]) {
   const transport = fakeSessionFunction(answer);
-  const storage = memoryStorage({ [KEY]: JSON.stringify(SESSION) });
+  const storage = memoryStorage({ [SESSION_KEY]: JSON.stringify(SESSION) });
   const changes: (Session | null)[] = [];
-  const client = createClient(CONFIG, transport, { storage, onChange: (s) => changes.push(s) });
+  const client = createClient(OFFLINE_CONFIG, transport, { storage, onChange: (s) => changes.push(s) });
   return { client, transport, storage, changes };
 }
 
@@ -44,7 +29,7 @@ describe('me()', () => {
     const { client, transport } = loggedInClient(() => ({ body: ACCOUNT }));
     expect(await client.me()).toEqual(ACCOUNT);
     expect(transport.requests).toHaveLength(1);
-    expect(transport.requests[0]).toMatchObject({ url: CONFIG.SessionUrl, method: 'POST', headers: { 'content-type': 'application/json' } });
+    expect(transport.requests[0]).toMatchObject({ url: OFFLINE_CONFIG.SessionUrl, method: 'POST', headers: { 'content-type': 'application/json' } });
     expect(transport.bodies()).toEqual([{ action: 'me', sessionId: SESSION.sessionId }]);
   });
 
@@ -67,7 +52,7 @@ describe('me()', () => {
 
   it('logged out: NotLoggedIn without a request', async () => {
     const transport = fakeSessionFunction();
-    const client = createClient(CONFIG, transport);
+    const client = createClient(OFFLINE_CONFIG, transport);
     expect(await rejection(client.me())).toMatchObject({ name: 'ClientError', code: 'NotLoggedIn' });
     expect(transport.requests).toEqual([]);
   });
@@ -76,7 +61,7 @@ describe('me()', () => {
     const { client, transport, storage, changes } = loggedInClient(() => sessionInvalid);
     expect(await rejection(client.me())).toMatchObject({ code: 'SessionInvalid', status: 401 });
     expect(client.session).toBeNull();
-    expect(storage.data.has(KEY)).toBe(false);
+    expect(storage.data.has(SESSION_KEY)).toBe(false);
     expect(changes).toEqual([null]);
     expect(await rejection(client.me())).toMatchObject({ code: 'NotLoggedIn' });
     expect(transport.requests).toHaveLength(1);
@@ -117,7 +102,7 @@ describe('phoneNumber(result)', () => {
     const { client, transport } = loggedInClient(() => ({ body: { mobile: '13800000000' } }));
     await expect(client.phoneNumber(result)).resolves.toBe('13800000000');
     expect(transport.bodies()).toEqual([SENT]);
-    expect(transport.requests[0]).toMatchObject({ url: CONFIG.SessionUrl, headers: { 'content-type': 'application/json' } });
+    expect(transport.requests[0]).toMatchObject({ url: OFFLINE_CONFIG.SessionUrl, headers: { 'content-type': 'application/json' } });
   });
 
   it('passes response and sign on byte for byte (the signature covers them exactly)', async () => {
@@ -151,7 +136,7 @@ describe('phoneNumber(result)', () => {
 
   it('logged out: NotLoggedIn without a request (malformed input is BadRequest first, as the server checks it first)', async () => {
     const transport = fakeSessionFunction();
-    const client = createClient(CONFIG, transport);
+    const client = createClient(OFFLINE_CONFIG, transport);
     expect(await rejection(client.phoneNumber(SUCCESS_RESULT))).toMatchObject({ code: 'NotLoggedIn' });
     expect(await rejection(client.phoneNumber({ response: 'x' }))).toMatchObject({ code: 'BadRequest' });
     expect(transport.requests).toEqual([]);
@@ -161,7 +146,7 @@ describe('phoneNumber(result)', () => {
     const { client, storage, changes } = loggedInClient(() => sessionInvalid);
     expect(await rejection(client.phoneNumber(SUCCESS_RESULT))).toMatchObject({ code: 'SessionInvalid', status: 401 });
     expect(client.session).toBeNull();
-    expect(storage.data.has(KEY)).toBe(false);
+    expect(storage.data.has(SESSION_KEY)).toBe(false);
     expect(changes).toEqual([null]);
   });
 
@@ -186,22 +171,22 @@ describe('login answers with and without accountId', () => {
   it('keeps accountId when the server sends it: in session, in storage, and across a refresh that omits it', async () => {
     const storage = memoryStorage();
     const transport = fakeSessionFunction((body) => (body.action === 'refresh' ? { body: { ...SESSION, sts: { ...STS, AccessKeyId: 'STS.new' } } } : { body: { ...SESSION, accountId: 'acc_0001' } }));
-    const client = createClient(CONFIG, transport, { storage });
+    const client = createClient(OFFLINE_CONFIG, transport, { storage });
     expect(await client.login('code')).toEqual({ ...SESSION, accountId: 'acc_0001' });
     expect(client.session?.accountId).toBe('acc_0001');
-    expect(JSON.parse(storage.data.get(KEY)!).accountId).toBe('acc_0001');
+    expect(JSON.parse(storage.data.get(SESSION_KEY)!).accountId).toBe('acc_0001');
     await client.refresh();
     expect(client.session).toMatchObject({ accountId: 'acc_0001', sts: { AccessKeyId: 'STS.new' } });
     // A restarted app reads it back.
-    expect(createClient(CONFIG, fakeSessionFunction(), { storage }).session?.accountId).toBe('acc_0001');
+    expect(createClient(OFFLINE_CONFIG, fakeSessionFunction(), { storage }).session?.accountId).toBe('acc_0001');
   });
 
   it('accepts an older server without accountId', async () => {
     const storage = memoryStorage();
-    const client = createClient(CONFIG, fakeSessionFunction(() => ({ body: SESSION })), { storage });
+    const client = createClient(OFFLINE_CONFIG, fakeSessionFunction(() => ({ body: SESSION })), { storage });
     expect(await client.login('code')).toEqual(SESSION);
     expect(client.session?.accountId).toBeUndefined();
-    expect(createClient(CONFIG, fakeSessionFunction(), { storage }).session).toEqual(SESSION);
+    expect(createClient(OFFLINE_CONFIG, fakeSessionFunction(), { storage }).session).toEqual(SESSION);
   });
 });
 
@@ -216,7 +201,7 @@ describe('against local mode', () => {
   it('after a user-id login, me() has the login answer accountId and the user id', async () => {
     const userId = newUserId();
     const client = createClient(cloud.config, fetchTransport(fetch));
-    const session = await client.login(await authCodeFor(cloud, { userId }));
+    const session = await client.login(await authCode(cloud, { userId }));
     expect(session.accountId).toMatch(/^acc_/);
     const me = await client.me();
     expect(me).toMatchObject({ accountId: session.accountId, userId });
@@ -226,14 +211,14 @@ describe('against local mode', () => {
 
     // The same person logging in again is the same account.
     const again = createClient(cloud.config, fetchTransport(fetch));
-    await again.login(await authCodeFor(cloud, { userId }));
+    await again.login(await authCode(cloud, { userId }));
     expect((await again.me()).accountId).toBe(me.accountId);
   });
 
   it('after an open-id login, me() has the open id and no user id; after a login with both, both', async () => {
     const openId = newOpenId();
     const client = createClient(cloud.config, fetchTransport(fetch));
-    await client.login(await authCodeFor(cloud, { openId }));
+    await client.login(await authCode(cloud, { openId }));
     const me = await client.me();
     expect(me).toMatchObject({ accountId: expect.stringMatching(/^acc_/), openId });
     expect(me.userId).toBeUndefined();
@@ -241,13 +226,13 @@ describe('against local mode', () => {
     // An app under migration: Alipay gives both ids (and here a union id), and the account keeps them all.
     const userId = newUserId();
     const both = createClient(cloud.config, fetchTransport(fetch));
-    await both.login(await authCodeFor(cloud, { userId, openId: newOpenId(), unionId: 'union_demo_1' }));
+    await both.login(await authCode(cloud, { userId, openId: newOpenId(), unionId: 'union_demo_1' }));
     expect(await both.me()).toMatchObject({ userId, openId: expect.any(String), unionId: 'union_demo_1' });
   });
 
   it("phoneNumber with my.getPhoneNumber's result from the emulator answers the mobile, and me() then shows it", async () => {
     const client = createClient(cloud.config, fetchTransport(fetch));
-    await client.login(await authCodeFor(cloud, { userId: newUserId() }));
+    await client.login(await authCode(cloud, { userId: newUserId() }));
     const result = await getPhoneNumber(cloud, '13800000000');
     expect(JSON.parse(result.response)).toMatchObject({ response: expect.any(String), sign: expect.any(String), sign_type: 'RSA2', encrypt_type: 'AES', charset: 'UTF-8' });
     await expect(client.phoneNumber(result)).resolves.toBe('13800000000');
@@ -264,14 +249,14 @@ describe('against local mode', () => {
 
   it('a logged-out session: me() and phoneNumber() answer SessionInvalid and the client forgets it', async () => {
     const first = createClient(cloud.config, fetchTransport(fetch));
-    await first.login(await authCodeFor(cloud, { userId: newUserId() }));
+    await first.login(await authCode(cloud, { userId: newUserId() }));
     const stored = JSON.stringify(first.session);
     await first.logout();
 
-    const stale = createClient(cloud.config, fetchTransport(fetch), { storage: memoryStorage({ [KEY]: stored }) });
+    const stale = createClient(cloud.config, fetchTransport(fetch), { storage: memoryStorage({ [SESSION_KEY]: stored }) });
     expect(await rejection(stale.me())).toMatchObject({ code: 'SessionInvalid', status: 401 });
     expect(stale.session).toBeNull();
-    const again = createClient(cloud.config, fetchTransport(fetch), { storage: memoryStorage({ [KEY]: stored }) });
+    const again = createClient(cloud.config, fetchTransport(fetch), { storage: memoryStorage({ [SESSION_KEY]: stored }) });
     expect(await rejection(again.phoneNumber(await getPhoneNumber(cloud, '13800000000')))).toMatchObject({ code: 'SessionInvalid', status: 401 });
     expect(again.session).toBeNull();
   });

@@ -1,28 +1,13 @@
 import { createClient, fetchTransport, type HttpRequest, type HttpResponse, type Session, type SessionStorage } from '../../client';
 import type { LocalCloud } from '../../local/cloud';
 import { authCode, startCloud } from '../support/local';
-import { rejection } from './support';
+import { OFFLINE_CONFIG, SESSION_KEY, memoryStorage, rejection } from './support';
 
-const CONFIG = {
-  AccountId: '1000000000000001',
-  Region: 'cn-hangzhou',
-  ServiceName: 'svc',
-  SessionFunctionName: 'session',
-  DBFunctionName: 'db',
-  SessionUrl: 'http://127.0.0.1:1/session',
-  endpoint: 'http://127.0.0.1:1',
-};
-const KEY = 'miniapp.session';
 const GOOD: Session = {
   sessionId: 'A'.repeat(43),
   expiresAt: '2030-01-01T00:00:00.000Z',
   sts: { AccessKeyId: 'STS.abc', AccessKeySecret: 'secret', SecurityToken: 'CAIStoken', Expiration: '2030-01-01T00:00:00Z' },
 };
-
-function memoryStorage(initial: Record<string, string> = {}): SessionStorage & { data: Map<string, string> } {
-  const data = new Map(Object.entries(initial));
-  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
-}
 
 /** A transport that answers every request with `answer` (JSON) and records what was sent. */
 function scripted(answer: (req: HttpRequest) => unknown = () => ({ error: { code: 'Unexpected', message: 'no request expected' } })) {
@@ -49,13 +34,13 @@ describe('a stored session of the wrong shape', () => {
     ['null', 'null'],
     ['a string', '"session"'],
   ])('%s: is cleared, and every call that needs a session answers NotLoggedIn without a request', async (_what, stored) => {
-    const storage = memoryStorage({ [KEY]: stored });
+    const storage = memoryStorage({ [SESSION_KEY]: stored });
     const transport = scripted();
     const changes: (Session | null)[] = [];
-    const client = createClient(CONFIG, transport, { storage, onChange: (s) => changes.push(s) });
+    const client = createClient(OFFLINE_CONFIG, transport, { storage, onChange: (s) => changes.push(s) });
 
     expect(client.session).toBeNull();
-    expect(storage.data.has(KEY)).toBe(false);
+    expect(storage.data.has(SESSION_KEY)).toBe(false);
     for (const call of [client.list(), client.get('a'), client.put({ id: 'a' }), client.update({ id: 'a' }), client.remove('a'), client.refresh()]) {
       expect(await rejection(call)).toMatchObject({ name: 'ClientError', code: 'NotLoggedIn' });
     }
@@ -67,14 +52,14 @@ describe('a stored session of the wrong shape', () => {
 
   it('keeps a well-formed one (extra keys, empty expiresAt); text that is not JSON or storage that throws means logged out', async () => {
     const stored = { ...GOOD, expiresAt: '', extra: 'from a later version' };
-    const storage = memoryStorage({ [KEY]: JSON.stringify(stored) });
-    const client = createClient(CONFIG, scripted(), { storage });
+    const storage = memoryStorage({ [SESSION_KEY]: JSON.stringify(stored) });
+    const client = createClient(OFFLINE_CONFIG, scripted(), { storage });
     expect(client.session).toEqual(stored);
-    expect(storage.data.get(KEY)).toBe(JSON.stringify(stored));
+    expect(storage.data.get(SESSION_KEY)).toBe(JSON.stringify(stored));
 
-    const notJson = memoryStorage({ [KEY]: '{"sessionId":' });
-    expect(createClient(CONFIG, scripted(), { storage: notJson }).session).toBeNull();
-    expect(notJson.data.has(KEY)).toBe(false);
+    const notJson = memoryStorage({ [SESSION_KEY]: '{"sessionId":' });
+    expect(createClient(OFFLINE_CONFIG, scripted(), { storage: notJson }).session).toBeNull();
+    expect(notJson.data.has(SESSION_KEY)).toBe(false);
 
     // A storage that throws (my.getStorageSync failing) leaves the client logged out rather than broken.
     const broken: SessionStorage = {
@@ -84,7 +69,7 @@ describe('a stored session of the wrong shape', () => {
       setItem: () => undefined,
       removeItem: () => undefined,
     };
-    const offline = createClient(CONFIG, scripted(), { storage: broken });
+    const offline = createClient(OFFLINE_CONFIG, scripted(), { storage: broken });
     expect(offline.session).toBeNull();
     expect(await rejection(offline.list())).toMatchObject({ code: 'NotLoggedIn' });
   });
@@ -94,7 +79,7 @@ describe('answers of the wrong shape are not stored', () => {
   it('a login answer without expiresAt or sts is BadResponse and leaves the client logged out', async () => {
     for (const answer of [{ sessionId: GOOD.sessionId, sts: GOOD.sts }, { sessionId: GOOD.sessionId, expiresAt: GOOD.expiresAt }, []]) {
       const storage = memoryStorage();
-      const client = createClient(CONFIG, scripted(() => answer), { storage });
+      const client = createClient(OFFLINE_CONFIG, scripted(() => answer), { storage });
       expect(await rejection(client.login('code'))).toMatchObject({ code: 'BadResponse' });
       expect(client.session).toBeNull();
       expect(storage.data.size).toBe(0);
@@ -102,11 +87,11 @@ describe('answers of the wrong shape are not stored', () => {
   });
 
   it('a refresh answer without sts is BadResponse and keeps the session it had', async () => {
-    const storage = memoryStorage({ [KEY]: JSON.stringify(GOOD) });
-    const client = createClient(CONFIG, scripted(() => ({ sessionId: GOOD.sessionId, expiresAt: GOOD.expiresAt, sts: { AccessKeyId: 'STS.new' } })), { storage });
+    const storage = memoryStorage({ [SESSION_KEY]: JSON.stringify(GOOD) });
+    const client = createClient(OFFLINE_CONFIG, scripted(() => ({ sessionId: GOOD.sessionId, expiresAt: GOOD.expiresAt, sts: { AccessKeyId: 'STS.new' } })), { storage });
     expect(await rejection(client.refresh())).toMatchObject({ code: 'BadResponse' });
     expect(client.session).toEqual(GOOD);
-    expect(storage.data.get(KEY)).toBe(JSON.stringify(GOOD));
+    expect(storage.data.get(SESSION_KEY)).toBe(JSON.stringify(GOOD));
   });
 });
 
@@ -118,13 +103,13 @@ describe('against local mode', () => {
   afterAll(() => cloud.stop());
 
   it('an app restarted with a corrupted stored session is logged out, logs in again and works', async () => {
-    const storage = memoryStorage({ [KEY]: JSON.stringify({ sessionId: 'left-over', sts: 'not an object' }) });
+    const storage = memoryStorage({ [SESSION_KEY]: JSON.stringify({ sessionId: 'left-over', sts: 'not an object' }) });
     const client = createClient(cloud.config, fetchTransport(fetch), { storage });
     expect(client.session).toBeNull();
     expect(await rejection(client.put({ id: 'a' }))).toMatchObject({ code: 'NotLoggedIn' });
 
     await client.login(await authCode(cloud, '2088000000000077'));
     expect(await client.put({ id: 'a' })).toMatchObject({ id: 'a', version: 1 });
-    expect(JSON.parse(storage.data.get(KEY)!)).toEqual(client.session);
+    expect(JSON.parse(storage.data.get(SESSION_KEY)!)).toEqual(client.session);
   });
 });

@@ -1,6 +1,6 @@
-import { ClientError, createClient, fetchTransport, type ClientOptions, type HttpRequest, type MiniAppClient, type Transport } from '../../client';
+import { ClientError, createClient, fetchTransport, type ClientOptions, type HttpRequest, type MiniAppClient, type SessionStorage, type Transport } from '../../client';
 import type { LocalCloud } from '../../local/cloud';
-import { authCode, newUserId } from '../support/local';
+import { authCode, newUserId, phoneNumberPayload } from '../support/local';
 
 /** Node's fetch behind the client's transport, recording every request so tests can see what went over the wire. */
 export function recordingTransport(inner: Transport = fetchTransport(fetch)): Transport & { requests: HttpRequest[] } {
@@ -60,27 +60,29 @@ export function fakeSessionFunction(
   return Object.assign(transport, { requests, bodies: () => requests.map((r) => JSON.parse(r.body)) });
 }
 
-/** Which Alipay ids an auth code is for: a user id (2088…), an open id, or both during a migration; optionally a union id. */
-export type AlipayIds = { userId: string; openId?: string; unionId?: string } | { userId?: string; openId: string; unionId?: string };
-
-let openIdCounter = 0;
-/** A fresh open id per call, shaped like Alipay's (a leading 0, then letters and digits). */
-export const newOpenId = (): string => `074a1${Date.now().toString(36)}${String(++openIdCounter).padStart(4, '0')}CcTG1LelxKe4xQC0zgNdId0nxi95b5`;
-
-/** my.getAuthCode for any id mode, against the Alipay emulator's development endpoint. */
-export async function authCodeFor(cloud: LocalCloud, ids: AlipayIds): Promise<string> {
-  const res = await fetch(cloud.config.authCodeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ids) });
-  if (res.status !== 200) throw new Error(`auth code for ${JSON.stringify(ids)}: HTTP ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { authCode: string }).authCode;
-}
-
 /**
  * my.getPhoneNumber, against the Alipay emulator's development endpoint: its success result, whose
  * `response` is the signed, encrypted payload as JSON text.
  */
 export async function getPhoneNumber(cloud: LocalCloud, mobile: string): Promise<{ response: string }> {
-  const res = await fetch(cloud.config.phoneNumberUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mobile }) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`phone number for ${mobile}: HTTP ${res.status} ${text}`);
-  return { response: text };
+  return { response: JSON.stringify(await phoneNumberPayload(cloud, mobile)) };
+}
+
+/** Stack Outputs pointing nowhere: for tests whose transport never reaches a network. */
+export const OFFLINE_CONFIG = {
+  AccountId: '1000000000000001',
+  Region: 'cn-hangzhou',
+  ServiceName: 'svc',
+  SessionFunctionName: 'session',
+  DBFunctionName: 'db',
+  SessionUrl: 'http://127.0.0.1:1/session',
+  endpoint: 'http://127.0.0.1:1',
+};
+/** The client's default storage key for the session. */
+export const SESSION_KEY = 'miniapp.session';
+
+/** Session storage in memory, with its map exposed so tests can see what the client kept. */
+export function memoryStorage(initial: Record<string, string> = {}): SessionStorage & { data: Map<string, string> } {
+  const data = new Map(Object.entries(initial));
+  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
 }

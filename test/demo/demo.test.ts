@@ -4,8 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { LocalCloud } from '../../local/cloud';
 import { demoRoute } from '../../local/demo';
 import { buildClient, ROOT } from '../../tools/build-client';
-import { newOpenId } from '../client/support';
-import { newUserId, startCloud } from '../support/local';
+import { newOpenId, newUserId, startCloud } from '../support/local';
 
 /** Debian's chromium (apt-get install chromium); playwright-core cannot download browsers here. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,14 +1,8 @@
 import type { LocalCloud } from '../../local/cloud';
-import { generateAesKey, generateKeyPair, phoneNumberPayload } from '../../local/alipay';
-import { type LoginAnswer, login, postSession, startCloud } from '../support/local';
+import { generateAesKey, generateKeyPair, phoneNumberPayload as signedPayload } from '../../local/alipay';
+import { type LoginAnswer, login, phoneNumberPayload, postSession, startCloud } from '../support/local';
 import { allRows } from '../support/tables';
 
-/** What my.getPhoneNumber gives the mini-program, from the emulator's stand-in. */
-async function getPhoneNumber(cloud: LocalCloud, mobile: string): Promise<{ response: string; sign: string }> {
-  const res = await fetch(cloud.config.phoneNumberUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mobile }) });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { response: string; sign: string };
-}
 
 const share = (cloud: LocalCloud, s: LoginAnswer, payload: { response: string; sign: string }) =>
   postSession(cloud, { action: 'phoneNumber', sessionId: s.sessionId, response: payload.response, sign: payload.sign });
@@ -26,12 +20,12 @@ describe('phone numbers from my.getPhoneNumber', () => {
   it('verifies, decrypts and stores the number; me shows it', async () => {
     const s = await login(cloud);
     expect((await postSession(cloud, { action: 'me', sessionId: s.sessionId })).body.mobile).toBeUndefined();
-    const res = await share(cloud, s, await getPhoneNumber(cloud, '13812345678'));
+    const res = await share(cloud, s, await phoneNumberPayload(cloud, '13812345678'));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ mobile: '13812345678' });
     expect((await postSession(cloud, { action: 'me', sessionId: s.sessionId })).body).toMatchObject({ accountId: s.accountId, mobile: '13812345678' });
     // A new number replaces the old one.
-    await share(cloud, s, await getPhoneNumber(cloud, '13900000001'));
+    await share(cloud, s, await phoneNumberPayload(cloud, '13900000001'));
     expect(await storedMobile(cloud, s.accountId)).toBe('13900000001');
   });
 
@@ -40,17 +34,17 @@ describe('phone numbers from my.getPhoneNumber', () => {
     let genuine: { response: string; sign: string };
     beforeAll(async () => {
       s = await login(cloud);
-      genuine = await getPhoneNumber(cloud, '13700000000');
+      genuine = await phoneNumberPayload(cloud, '13700000000');
     });
     afterEach(async () => expect(await storedMobile(cloud, s.accountId)).toBeUndefined());
 
     const gatewayKey = () => cloud.keys.gateway.privateKeyPem;
     const cases: [string, number, string, () => { response: string; sign: string }][] = [
-      ['a signature by another key', 401, 'SignatureInvalid', () => phoneNumberPayload('13700000000', cloud.keys.aesKey, generateKeyPair().privateKeyPem)],
-      ['a signature of other content', 401, 'SignatureInvalid', () => ({ ...genuine, sign: phoneNumberPayload('13700000001', cloud.keys.aesKey, gatewayKey()).sign })],
+      ['a signature by another key', 401, 'SignatureInvalid', () => signedPayload('13700000000', cloud.keys.aesKey, generateKeyPair().privateKeyPem)],
+      ['a signature of other content', 401, 'SignatureInvalid', () => ({ ...genuine, sign: signedPayload('13700000001', cloud.keys.aesKey, gatewayKey()).sign })],
       ['a signature over the response without its quotes', 401, 'SignatureInvalid', () => ({ ...genuine, sign: require('node:crypto').createSign('RSA-SHA256').update(genuine.response).sign(gatewayKey(), 'base64') })],
       ['a tampered ciphertext', 401, 'SignatureInvalid', () => ({ ...genuine, response: genuine.response.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) })],
-      ['another app’s payload (its own AES key), signed by Alipay', 400, 'BadRequest', () => phoneNumberPayload('13700000000', generateAesKey(), gatewayKey())],
+      ['another app’s payload (its own AES key), signed by Alipay', 400, 'BadRequest', () => signedPayload('13700000000', generateAesKey(), gatewayKey())],
       ['a truncated ciphertext, signed by Alipay', 400, 'BadRequest', () => resigned(genuine.response.slice(0, 24))],
       ['a ciphertext cut mid-block, signed by Alipay', 400, 'BadRequest', () => resigned(genuine.response.slice(0, 30))],
       ['a response that is not a ciphertext at all, signed by Alipay', 400, 'BadRequest', () => resigned('bm90IGEgY2lwaGVydGV4dA==')],
@@ -75,8 +69,8 @@ describe('phone numbers from my.getPhoneNumber', () => {
 
   it('never writes the number to a log line', async () => {
     const s = await login(cloud);
-    await share(cloud, s, await getPhoneNumber(cloud, '13698765432'));
-    await share(cloud, s, phoneNumberPayload('13698765433', generateAesKey(), cloud.keys.gateway.privateKeyPem));
+    await share(cloud, s, await phoneNumberPayload(cloud, '13698765432'));
+    await share(cloud, s, signedPayload('13698765433', generateAesKey(), cloud.keys.gateway.privateKeyPem));
     const all = [...lines, ...cloud.functionLogs].join('\n');
     expect(all).toContain('"op":"phoneNumber"');
     expect(all).not.toMatch(/1369876543/);
@@ -92,7 +86,7 @@ describe('phone numbers without an AES key', () => {
 
   it('answers NotConfigured, with a message that names the parameter', async () => {
     const s = await login(cloud);
-    const payload = phoneNumberPayload('13700000000', generateAesKey(), cloud.keys.gateway.privateKeyPem);
+    const payload = signedPayload('13700000000', generateAesKey(), cloud.keys.gateway.privateKeyPem);
     const res = await share(cloud, s, payload);
     expect(res.status).toBe(501);
     expect(res.body.error).toEqual({ code: 'NotConfigured', message: expect.stringContaining('AesKey') });

@@ -46,6 +46,13 @@ export async function authCode(cloud: LocalCloud, who: string | AlipayIds): Prom
   return ((await res.json()) as { authCode: string }).authCode;
 }
 
+/** What my.getPhoneNumber's result carries (`{response, sign, …}`), from the Alipay emulator's stand-in. */
+export async function phoneNumberPayload(cloud: LocalCloud, mobile: string): Promise<{ response: string; sign: string }> {
+  const res = await fetch(cloud.config.phoneNumberUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mobile }) });
+  if (res.status !== 200) throw new Error(`phone number for ${mobile}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as { response: string; sign: string };
+}
+
 /**
  * Where the 2020 client POSTs its authCode: FC's /proxy/ path built from the Outputs (AccountId,
  * Region, ServiceName, SessionFunctionName), not SessionUrl, which is the trigger's own root URL.
