@@ -1,6 +1,6 @@
 import type { LocalCloud } from '../../local/cloud';
-import { TableStore } from '../../lambda/shared/ots';
 import { type LoginAnswer, type StsCredentials, fcClient } from '../support/local';
+import { type StoredRow, allRows } from '../support/tables';
 
 /** What an invocation of db really returned: fc2's `{headers, data}`, function errors included. */
 export interface RawInvoke {
@@ -42,10 +42,7 @@ export async function allIds(cloud: LocalCloud, session: LoginAnswer, collection
   return ids;
 }
 
-export interface TableRow {
-  key: Record<string, unknown>;
-  columns: Record<string, unknown>;
-}
+export type TableRow = StoredRow;
 
 /**
  * Reads a whole table straight from local Tablestore with the real SDK, as an operator with
@@ -53,44 +50,7 @@ export interface TableRow {
  */
 export async function tableRows(cloud: LocalCloud, table: 'sessions' | 'objects'): Promise<TableRow[]> {
   const env = cloud.fc.instance(cloud.config.ServiceName, cloud.config.DBFunctionName)!.spec.environment;
-  const tableName = table === 'sessions' ? env.SESSIONS_TABLE : env.OBJECTS_TABLE;
-  const creds = cloud.credentials.issue(
-    {
-      roleArn: `acs:ram::${cloud.config.AccountId}:role/test-inspector`,
-      rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: ['ots:GetRange'], Resource: ['*'] }] }],
-      sessionName: 'test-inspector',
-    },
-    900,
-  );
-  const client = new TableStore.Client({
-    endpoint: env.OTS_ENDPOINT,
-    instancename: env.OTS_INSTANCE,
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.accessKeySecret,
-    stsToken: creds.securityToken,
-    maxRetries: 0,
-  });
-  const pkNames = table === 'sessions' ? ['sid'] : ['uid', 'collection', 'id'];
-  const out: TableRow[] = [];
-  let start: unknown[] | undefined;
-  do {
-    const res: any = await client.getRange({
-      tableName,
-      direction: TableStore.Direction.FORWARD,
-      inclusiveStartPrimaryKey: start ?? pkNames.map((n) => ({ [n]: TableStore.INF_MIN })),
-      exclusiveEndPrimaryKey: pkNames.map((n) => ({ [n]: TableStore.INF_MAX })),
-      maxVersions: 1,
-    });
-    for (const r of res.rows as { primaryKey: { name: string; value: unknown }[]; attributes: { columnName: string; columnValue: unknown }[] }[]) {
-      const value = (v: unknown) => (typeof v === 'object' && v !== null && 'toNumber' in v ? (v as { toNumber(): number }).toNumber() : v);
-      out.push({
-        key: Object.fromEntries(r.primaryKey.map((k) => [k.name, k.value])),
-        columns: Object.fromEntries(r.attributes.map((a) => [a.columnName, value(a.columnValue)])),
-      });
-    }
-    start = res.nextStartPrimaryKey ? res.nextStartPrimaryKey.map((k: { name: string; value: unknown }) => ({ [k.name]: k.value })) : undefined;
-  } while (start);
-  return out;
+  return table === 'sessions' ? allRows(cloud, env.SESSIONS_TABLE, ['sid']) : allRows(cloud, env.OBJECTS_TABLE, ['uid', 'collection', 'id']);
 }
 
 /**
