@@ -10,7 +10,6 @@ import type { LegacyData } from './legacy-data';
  * keyed by before accounts existed (digits, or open_id's alphanumerics without `_`).
  */
 export const newAccountId = (): string => `acc_${randomBytes(16).toString('base64url')}`;
-export const ACCOUNT_ID_PATTERN = /^acc_[A-Za-z0-9_-]{22}$/;
 
 export interface Account {
   accountId: string;
