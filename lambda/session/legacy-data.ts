@@ -1,5 +1,5 @@
 import { AppError } from '../shared/errors';
-import { OtsSession, TableStore, isConditionFailed } from '../shared/ots';
+import { OtsSession, TableStore, columnsOf, isConditionFailed } from '../shared/ots';
 
 type RangeRow = { primaryKey: { name: string; value: unknown }[]; attributes: { columnName: string; columnValue: unknown }[] };
 
@@ -19,7 +19,7 @@ const { EXPECT_NOT_EXIST, IGNORE } = TableStore.RowExistenceExpectation;
  *
  * Every step is idempotent, so an interrupted move is finished by the next login. A row the
  * account already holds with different content (the same collection and id stored under both a
- * user_id and an open_id) is left where it is rather than overwritten or lost, and counted as kept.
+ * user_id and an open_id) is left where it is rather than overwritten or lost.
  */
 export class LegacyData {
   constructor(
@@ -28,9 +28,7 @@ export class LegacyData {
     private readonly deadline: number,
   ) {}
 
-  async moveInto(rawId: string, accountId: string): Promise<{ moved: number; kept: number }> {
-    let moved = 0;
-    let kept = 0;
+  async moveInto(rawId: string, accountId: string): Promise<void> {
     let start: unknown = TableStore.INF_MIN;
     let collectionStart: unknown = TableStore.INF_MIN;
     for (;;) {
@@ -48,20 +46,19 @@ export class LegacyData {
         }),
       );
       for (let i = 0; i < rows.length; i += PARALLEL) {
-        const outcomes = await Promise.all(rows.slice(i, i + PARALLEL).map((row) => this.moveRow(row, rawId, accountId)));
-        for (const o of outcomes) o ? moved++ : kept++;
+        await Promise.all(rows.slice(i, i + PARALLEL).map((row) => this.moveRow(row, rawId, accountId)));
       }
-      if (!nextStartPrimaryKey) return { moved, kept };
+      if (!nextStartPrimaryKey) return;
       collectionStart = nextStartPrimaryKey.find((k) => k.name === 'collection')?.value;
       start = nextStartPrimaryKey.find((k) => k.name === 'id')?.value;
     }
   }
 
-  /** True when the row now lives in the account (copied now or by an earlier attempt) and is gone from the raw id. */
-  private async moveRow(row: RangeRow, rawId: string, accountId: string): Promise<boolean> {
+  /** Copies the row into the account unless the account holds other content under its key, then deletes the original. */
+  private async moveRow(row: RangeRow, rawId: string, accountId: string): Promise<void> {
     const key = (uid: string) => [{ uid }, ...row.primaryKey.filter((k) => k.name !== 'uid').map((k) => ({ [k.name]: k.value }))];
     const columns = row.attributes.map((a) => ({ [a.columnName]: a.columnValue }));
-    const writeId = row.attributes.find((a) => a.columnName === 'writeId')?.columnValue;
+    const writeId = columnsOf(row)?.writeId;
     try {
       await this.ots.call((c) =>
         c.putRow({
@@ -77,8 +74,7 @@ export class LegacyData {
       const { row: there } = await this.ots.call((c) =>
         c.getRow({ tableName: this.table, primaryKey: key(accountId), maxVersions: 1, columnsToGet: ['writeId'] }),
       );
-      const theirs = there?.attributes?.find((a) => a.columnName === 'writeId')?.columnValue;
-      if (writeId === undefined || theirs !== writeId) return false;
+      if (writeId === undefined || columnsOf(there)?.writeId !== writeId) return;
     }
     // Only the row as copied: a row written to the raw id since (by an old function instance while
     // the upgrade rolls out) is not deleted unseen; it stays there, like a row left by a collision.
@@ -91,6 +87,5 @@ export class LegacyData {
     } catch (e) {
       if (!isConditionFailed(e)) throw e; // already deleted by a concurrent move, or changed: either way not ours to delete
     }
-    return true;
   }
 }

@@ -15,8 +15,9 @@ const PHONE_SIGN = /^[A-Za-z0-9+/=]{1,1024}$/;
 
 /**
  * `{"authCode"}` logs in (the original protocol); `{"action": "refresh"|"logout"|"me", "sessionId"}`
- * and `{"action": "phoneNumber", "sessionId", "response", "sign"}` are additions. JSON is the protocol; a form-encoded body (my.request's default content type)
- * is read too, so a client that forgot the header still works.
+ * and `{"action": "phoneNumber", "sessionId", "response", "sign"}` are additions. JSON is the
+ * protocol; a form-encoded body (my.request's default content type) is read too, so a client that
+ * forgot the header still works.
  */
 export function parseSessionRequest(body: Buffer, contentType: string | undefined): SessionRequest {
   const text = body.toString('utf8');

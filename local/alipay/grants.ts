@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pickIds, type AlipayIds } from './ids';
-
-export { USER_ID_PATTERN } from './ids';
+import type { AlipayIds } from './ids';
 
 /** Lifetimes Alipay documents for `alipay.system.oauth.token` answers, in seconds. */
 export const ACCESS_TOKEN_TTL_S = 1_296_000; // 15 days
@@ -55,15 +53,12 @@ export class AuthGrants {
     return { codes: this.codes.size, refreshTokens: this.refreshTokens.size };
   }
 
-  /**
-   * Stands in for the mini-program's `my.getAuthCode`: a fresh code for the user these ids name.
-   * A bare string is a user id, the shape from before open_id (`issueCode('2088…')`).
-   */
-  issueCode(ids: AlipayIds | string): string {
+  /** Stands in for the mini-program's `my.getAuthCode`: a fresh code for the user these ids name. */
+  issueCode(ids: AlipayIds): string {
     const now = this.now();
     this.forgetDue(now);
     const code = randomBytes(16).toString('hex'); // real codes look like 32 hex chars
-    this.codes.set(code, { ids: pickIds(typeof ids === 'string' ? { userId: ids } : ids), expiresAt: now + this.codeTtlMs });
+    this.codes.set(code, { ids, expiresAt: now + this.codeTtlMs });
     return code;
   }
 

@@ -20,12 +20,3 @@ export const USER_ID_PATTERN = /^2088\d{12}$/;
  */
 export const OPEN_ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
 export const UNION_ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
-
-/** Only the ids that are set, as a fresh object: what a grant keeps, whatever the caller passed. */
-export function pickIds(ids: AlipayIds): AlipayIds {
-  const out: AlipayIds = {};
-  if (ids.userId !== undefined) out.userId = ids.userId;
-  if (ids.openId !== undefined) out.openId = ids.openId;
-  if (ids.unionId !== undefined) out.unionId = ids.unionId;
-  return out;
-}

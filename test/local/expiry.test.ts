@@ -145,13 +145,13 @@ describe('AuthGrants (local Alipay)', () => {
   it('drops auth codes as they expire, with O(1) work per issue however many are live', () => {
     let now = 0;
     const grants = new AuthGrants(() => now, 5 * 60_000);
-    for (let i = 0; i < 100_000; i++) grants.issueCode('2088000000000001');
+    for (let i = 0; i < 100_000; i++) grants.issueCode({ userId: '2088000000000001' });
     expect(grants.size.codes).toBe(100_000);
-    const steps = mapIterationSteps(() => grants.issueCode('2088000000000001'));
+    const steps = mapIterationSteps(() => grants.issueCode({ userId: '2088000000000001' }));
     expect(steps).toBeLessThanOrEqual(4);
 
     now += 5 * 60_000;
-    const code = grants.issueCode('2088000000000002');
+    const code = grants.issueCode({ userId: '2088000000000002' });
     expect(grants.size.codes).toBe(1);
     expect(grants.redeemCode(code)).toMatchObject({ userId: '2088000000000002' });
     expect(grants.size.codes).toBe(0);
@@ -160,18 +160,18 @@ describe('AuthGrants (local Alipay)', () => {
   it('drops refresh tokens after their 30 days', () => {
     let now = 0;
     const grants = new AuthGrants(() => now, 60_000);
-    for (let i = 0; i < 100; i++) grants.redeemCode(grants.issueCode('2088000000000001'));
+    for (let i = 0; i < 100; i++) grants.redeemCode(grants.issueCode({ userId: '2088000000000001' }));
     expect(grants.size.refreshTokens).toBe(100);
     now += REFRESH_TOKEN_TTL_S * 1000;
-    grants.issueCode('2088000000000001');
+    grants.issueCode({ userId: '2088000000000001' });
     expect(grants.size.refreshTokens).toBe(0);
   });
 
   it(`keeps at most ${MAX_REFRESH_TOKENS} refresh tokens, forgetting the oldest first`, () => {
     const grants = new AuthGrants(() => 0, 60_000);
-    const first = grants.redeemCode(grants.issueCode('2088000000000001'))!;
-    const second = grants.redeemCode(grants.issueCode('2088000000000001'))!;
-    for (let i = 2; i < MAX_REFRESH_TOKENS + 1; i++) grants.redeemCode(grants.issueCode('2088000000000001'));
+    const first = grants.redeemCode(grants.issueCode({ userId: '2088000000000001' }))!;
+    const second = grants.redeemCode(grants.issueCode({ userId: '2088000000000001' }))!;
+    for (let i = 2; i < MAX_REFRESH_TOKENS + 1; i++) grants.redeemCode(grants.issueCode({ userId: '2088000000000001' }));
     expect(grants.size.refreshTokens).toBe(MAX_REFRESH_TOKENS);
     expect(grants.redeemRefreshToken(first.refreshToken)).toBeUndefined();
     expect(grants.redeemRefreshToken(second.refreshToken)).toMatchObject({ userId: '2088000000000001' });
@@ -180,7 +180,7 @@ describe('AuthGrants (local Alipay)', () => {
   it('a refreshed grant keeps the first deadline: re_expires_in counts down, and the chain ends after 30 days', () => {
     let now = Date.UTC(2026, 0, 1);
     const grants = new AuthGrants(() => now, 60_000);
-    const first = oauthToken({ grant_type: 'authorization_code', code: grants.issueCode('2088000000000001') }, grants);
+    const first = oauthToken({ grant_type: 'authorization_code', code: grants.issueCode({ userId: '2088000000000001' }) }, grants);
     expect(first).toMatchObject({ ok: true, value: { expires_in: ACCESS_TOKEN_TTL_S, re_expires_in: REFRESH_TOKEN_TTL_S } });
     now += 86_400_000;
     const refreshed = oauthToken({ grant_type: 'refresh_token', refresh_token: refreshTokenOf(first) }, grants);
