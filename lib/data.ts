@@ -7,13 +7,14 @@ export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 export const SESSIONS_TABLE = 'sessions';
 export const OBJECTS_TABLE = 'objects';
 export const ACCOUNTS_TABLE = 'accounts';
+export const ORDERS_TABLE = 'orders';
 
 export interface DataProps {
   readonly instanceName: string;
 }
 
 /**
- * Tablestore: one instance, three tables.
+ * Tablestore: one instance, four tables.
  * - The instance is an InstanceV2 with Internet access switched on explicitly. A new instance
  *   refuses the Internet by default ("Request denied by instance ACL policies"), and FC 2.0
  *   functions outside a VPC reach Tablestore only on its public endpoint. The alternative, the
@@ -30,6 +31,10 @@ export interface DataProps {
  *   Rows `account:<accountId>` hold the account; rows `user_id:<id>` and `open_id:<id>` each point
  *   at one account. Each alias row is claimed with a conditional put, so two first logins of one
  *   person at once make one account (lambda/session/accounts.ts).
+ * - `orders` (orderId): one row per payment order. The orderId is Alipay's out_trade_no, so a
+ *   notification finds its order in one read; it starts with the account's key, so one person's
+ *   orders are one range, and pending orders are also listed under `pending_` rows the reconcile
+ *   timer scans (lambda/pay/orders.ts).
  */
 export class Data extends ros.Construct {
   readonly instance: ots.InstanceV2;
@@ -38,6 +43,7 @@ export class Data extends ros.Construct {
   readonly sessions: ots.Table;
   readonly objects: ots.Table;
   readonly accounts: ots.Table;
+  readonly orders: ots.Table;
 
   constructor(scope: ros.Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -77,10 +83,17 @@ export class Data extends ros.Construct {
       timeToLive: -1,
       maxVersions: 1,
     });
+    this.orders = new ots.Table(this, 'OrdersTable', {
+      instanceName: this.instance.attrInstanceName,
+      tableName: ORDERS_TABLE,
+      primaryKey: [{ name: 'orderId', type: 'STRING' }],
+      timeToLive: -1,
+      maxVersions: 1,
+    });
   }
 
   get tables(): ots.Table[] {
-    return [this.sessions, this.objects, this.accounts];
+    return [this.sessions, this.objects, this.accounts, this.orders];
   }
 
   /** ARN of one of this instance's tables, for least-privilege RAM statements. */

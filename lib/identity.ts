@@ -8,10 +8,10 @@ export interface Grant {
 
 export interface IdentityProps {
   readonly namePrefix: string;
-  /** Everything the functions do, as exact actions on this stack's resources. */
+  /** Everything the main service's functions do, as exact actions on this stack's resources. */
   readonly serviceGrants: Grant[];
-  /** ARN of the only function the client may invoke. */
-  readonly clientInvokableFunctionArn: string;
+  /** ARNs of the only functions the client may invoke. */
+  readonly clientInvokableFunctionArns: string[];
 }
 
 export const roleArn = (name: string): string => ros.Fn.sub(`acs:ram::\${ALIYUN::AccountId}:role/${name}`);
@@ -21,12 +21,31 @@ const document = (grants: Grant[]) => ({
   statement: grants.map((g) => ({ effect: 'Allow', action: g.actions, resource: g.resources })),
 });
 
+/** A role Function Compute assumes for one FC service (trusted by fc.aliyuncs.com only), allowed exactly `grants`. */
+export function functionServiceRole(scope: ros.Construct, id: string, props: { roleName: string; description: string; grants: Grant[] }): ram.Role {
+  return new ram.Role(scope, id, {
+    roleName: props.roleName,
+    description: props.description,
+    assumeRolePolicyDocument: {
+      version: '1',
+      statement: [{ action: 'sts:AssumeRole', effect: 'Allow', principal: { service: ['fc.aliyuncs.com'] } }],
+    },
+    policies: [
+      {
+        policyName: `${props.roleName}-access`,
+        description: "This stack's resources only",
+        policyDocument: document(props.grants),
+      },
+    ],
+  });
+}
+
 /**
- * Two RAM roles, each with exactly what it needs:
- * - the service role, assumed by Function Compute (trusted by fc.aliyuncs.com only), lets the
- *   functions touch their tables, write their logs and hand out client credentials;
+ * The main service's role and the client role, each with exactly what it needs:
+ * - the service role, assumed by Function Compute, lets session and db touch their tables, write
+ *   their logs and hand out client credentials;
  * - the client role, assumable only by the service role (not by the whole account as in the
- *   original template), can do one thing: invoke the db function.
+ *   original template), can do one thing: invoke the client-facing functions (db, pay).
  * ARNs are built from names so neither role depends on the other's resource (no cycle).
  */
 export class Identity extends ros.Construct {
@@ -42,25 +61,15 @@ export class Identity extends ros.Construct {
     this.serviceRoleArn = roleArn(serviceRoleName);
     this.clientRoleArn = roleArn(clientRoleName);
 
-    this.serviceRole = new ram.Role(this, 'ServiceRole', {
+    this.serviceRole = functionServiceRole(this, 'ServiceRole', {
       roleName: serviceRoleName,
       description: 'Assumed by Function Compute for the mini-program functions',
-      assumeRolePolicyDocument: {
-        version: '1',
-        statement: [{ action: 'sts:AssumeRole', effect: 'Allow', principal: { service: ['fc.aliyuncs.com'] } }],
-      },
-      policies: [
-        {
-          policyName: `${props.namePrefix}-fc-access`,
-          description: 'Tables, logstore and client role of this stack only',
-          policyDocument: document([...props.serviceGrants, { actions: ['sts:AssumeRole'], resources: [this.clientRoleArn] }]),
-        },
-      ],
+      grants: [...props.serviceGrants, { actions: ['sts:AssumeRole'], resources: [this.clientRoleArn] }],
     });
 
     this.clientRole = new ram.Role(this, 'ClientRole', {
       roleName: clientRoleName,
-      description: 'Assumed for mini-program users by the session function; may only invoke the db function',
+      description: 'Assumed for mini-program users by the session function; may only invoke the client-facing functions',
       maxSessionDuration: 3600,
       assumeRolePolicyDocument: {
         version: '1',
@@ -68,9 +77,9 @@ export class Identity extends ros.Construct {
       },
       policies: [
         {
-          policyName: `${props.namePrefix}-client-invoke-db`,
-          description: 'Invoke the db function, nothing else',
-          policyDocument: document([{ actions: ['fc:InvokeFunction'], resources: [props.clientInvokableFunctionArn] }]),
+          policyName: `${props.namePrefix}-client-invoke`,
+          description: 'Invoke the db and pay functions, nothing else',
+          policyDocument: document([{ actions: ['fc:InvokeFunction'], resources: props.clientInvokableFunctionArns }]),
         },
       ],
     });

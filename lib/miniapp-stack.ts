@@ -1,15 +1,18 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import { StackConfig } from './config';
-import { ACCOUNTS_TABLE, Data, OBJECTS_TABLE, SESSIONS_TABLE, SESSION_TTL_SECONDS } from './data';
+import { ACCOUNTS_TABLE, Data, OBJECTS_TABLE, ORDERS_TABLE, SESSIONS_TABLE, SESSION_TTL_SECONDS } from './data';
 import { DB_FUNCTION, Functions, functionArn } from './functions';
 import { Identity } from './identity';
 import { Logs } from './logs';
+import { PAY_FUNCTION, Payments, paymentServiceName } from './payments';
 import { StackParameters } from './parameters';
 
-/** Seconds a warm db instance may trust a cached session; logout takes effect within this bound. */
+/** Seconds a warm db or pay instance may trust a cached session; logout takes effect within this bound. */
 export const SESSION_CACHE_SECONDS = 10;
 /** Lifetime of the client's STS credentials (the STS minimum). */
 export const CLIENT_CREDENTIALS_SECONDS = 900;
+/** Alipay's OpenAPI v2 gateway. */
+export const ALIPAY_GATEWAY = 'https://openapi.alipay.com/gateway.do';
 
 export interface MiniAppStackProps extends ros.StackProps {
   readonly config: StackConfig;
@@ -19,10 +22,10 @@ export interface MiniAppStackProps extends ros.StackProps {
 export class MiniAppStack extends ros.Stack {
   constructor(scope: ros.Construct, id: string, props: MiniAppStackProps) {
     super(scope, id, props);
-    new ros.RosInfo(this, ros.RosInfo.description, 'Alipay mini-program backend: login with Alipay, one account per person, per-account data in Tablestore.');
+    new ros.RosInfo(this, ros.RosInfo.description, 'Alipay mini-program backend: login with Alipay, one account per person, per-account data in Tablestore, payments.');
     const { namePrefix } = props.config;
     const serviceName = namePrefix;
-    const dbFunctionArn = functionArn(serviceName, DB_FUNCTION);
+    const clientFunctionArns = [functionArn(serviceName, DB_FUNCTION), functionArn(paymentServiceName(namePrefix, PAY_FUNCTION), PAY_FUNCTION)];
 
     const params = new StackParameters(this, 'Parameters', props.config);
     const data = new Data(this, 'Data', { instanceName: params.dbInstanceName.valueAsString });
@@ -30,49 +33,58 @@ export class MiniAppStack extends ros.Stack {
     const sessions = data.tableArn(SESSIONS_TABLE);
     const objects = data.tableArn(OBJECTS_TABLE);
     const accounts = data.tableArn(ACCOUNTS_TABLE);
+    const logGrant = { actions: ['log:PostLogStoreLogs'], resources: [logs.logstoreArn()] };
     const identity = new Identity(this, 'Identity', {
       namePrefix,
       serviceGrants: [
         { actions: ['ots:GetRow', 'ots:PutRow', 'ots:DeleteRow'], resources: [sessions] },
         { actions: ['ots:GetRow', 'ots:PutRow', 'ots:UpdateRow', 'ots:DeleteRow', 'ots:GetRange'], resources: [objects] },
         { actions: ['ots:GetRow', 'ots:PutRow', 'ots:UpdateRow'], resources: [accounts] },
-        { actions: ['log:PostLogStoreLogs'], resources: [logs.logstoreArn()] },
+        logGrant,
       ],
-      clientInvokableFunctionArn: dbFunctionArn,
+      clientInvokableFunctionArns: clientFunctionArns,
     });
 
-    const tables = {
-      OTS_ENDPOINT: data.publicEndpoint,
-      OTS_INSTANCE: data.instance.attrInstanceName as string,
-      SESSIONS_TABLE,
-      OBJECTS_TABLE,
+    const ots = { OTS_ENDPOINT: data.publicEndpoint, OTS_INSTANCE: data.instance.attrInstanceName as string };
+    const tables = { ...ots, SESSIONS_TABLE, OBJECTS_TABLE };
+    const logTarget = { project: logs.project.attrName as string, logstore: logs.logstore.attrLogstoreName as string };
+    const alipay = {
+      APP_ID: params.appId.valueAsString,
+      ALIPAY_PRIVATE_KEY: params.privateKey.valueAsString,
+      ALIPAY_PUBLIC_KEY: params.alipayPublicKey.valueAsString,
+      ALIPAY_GATEWAY,
     };
     const functions = new Functions(this, 'Functions', {
       serviceName,
       serviceRoleArn: identity.serviceRole.attrArn as string,
-      logProject: logs.project.attrName as string,
-      logstore: logs.logstore.attrLogstoreName as string,
+      logs: logTarget,
       sessionEnvironment: {
         ...tables,
-        APP_ID: params.appId.valueAsString,
-        ALIPAY_PRIVATE_KEY: params.privateKey.valueAsString,
-        ALIPAY_PUBLIC_KEY: params.alipayPublicKey.valueAsString,
+        ...alipay,
         ALIPAY_AES_KEY: params.aesKey.valueAsString,
         ACCOUNTS_TABLE,
-        ALIPAY_GATEWAY: 'https://openapi.alipay.com/gateway.do',
         STS_ENDPOINT: ros.Fn.sub('https://sts.${ALIYUN::Region}.aliyuncs.com'),
         CLIENT_ROLE_ARN: identity.clientRoleArn,
-        DB_FUNCTION_ARN: dbFunctionArn,
+        CLIENT_FUNCTION_ARNS: ros.Fn.join(',', clientFunctionArns),
         SESSION_TTL_SECONDS: String(SESSION_TTL_SECONDS),
         CLIENT_CREDENTIALS_SECONDS: String(CLIENT_CREDENTIALS_SECONDS),
       },
       dbEnvironment: { ...tables, SESSION_CACHE_SECONDS: String(SESSION_CACHE_SECONDS) },
     });
-    // FC checks the role and the logstore when it creates the service.
+    const payments = new Payments(this, 'Payments', {
+      namePrefix,
+      logs: logTarget,
+      logGrant,
+      tables: { sessions, accounts, orders: data.tableArn(ORDERS_TABLE) },
+      otsEnvironment: { ...ots, ORDERS_TABLE },
+      alipayEnvironment: alipay,
+      sessionEnvironment: { SESSIONS_TABLE, ACCOUNTS_TABLE, SESSION_CACHE_SECONDS: String(SESSION_CACHE_SECONDS) },
+    });
+    // FC checks the role and the logstore when it creates a service.
     functions.service.addDependency(identity.serviceRole);
-    functions.service.addDependency(logs.logstore);
+    for (const service of [functions.service, ...payments.services]) service.addDependency(logs.logstore);
     // The functions need their tables from their first request.
-    for (const fn of [functions.session, functions.db]) {
+    for (const fn of [functions.session, functions.db, payments.pay, payments.notify, payments.reconcile]) {
       for (const table of data.tables) fn.addDependency(table);
     }
 
@@ -84,6 +96,9 @@ export class MiniAppStack extends ros.Stack {
       DBFunctionName: [functions.db.attrFunctionName, 'Data function (invoke with the STS credentials)'],
       SessionUrl: [functions.httpTrigger.attrUrlInternet, 'POST {"authCode"} here to log in'],
       ClientRoleArn: [identity.clientRole.attrArn, 'Role whose STS credentials clients receive'],
+      PayServiceName: [payments.payService.attrServiceName, 'FC service of the pay function'],
+      PayFunctionName: [payments.pay.attrFunctionName, 'Payment function (invoke with the STS credentials)'],
+      NotifyUrl: [payments.notifyTrigger.attrUrlInternet, "Alipay's asynchronous notifications arrive here (the trades' notify_url)"],
     };
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new ros.RosOutput(this, name, { value, description });

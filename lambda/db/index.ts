@@ -1,15 +1,14 @@
-import { AppError, ErrorBody, toErrorBody } from '../shared/errors';
+import { ErrorBody, toErrorBody } from '../shared/errors';
 import { deadlineOf, type FcContext } from '../shared/fc';
 import { describeCause, fingerprint, writeRequestLog } from '../shared/log';
 import { OtsSession, otsClient } from '../shared/ots';
-import { type Session, SessionStore } from '../shared/sessions';
+import { LiveSessions } from '../shared/live-session';
 import { loadDbConfig } from './config';
 import { ObjectStore } from './objects';
 import { type DbRequest, parseDbRequest } from './request';
-import { SessionCache } from './session-cache';
 
 const config = loadDbConfig();
-const sessionCache = new SessionCache(config.sessionCacheSeconds * 1000);
+const sessions = new LiveSessions(config.ots.sessionsTable, config.sessionCacheSeconds);
 
 /**
  * FC 2.0 event handler. The answer is `{"data": ...}` (plus `"cursor"` for list) or
@@ -24,7 +23,7 @@ export async function handler(event: Buffer | string, context: FcContext): Promi
     const request = parseDbRequest(event);
     log.op = request.op;
     session = fingerprint(request.sid);
-    const { accountId } = await liveSession(ots, request.sid, startedAt);
+    const { accountId } = await sessions.find(ots, request.sid, startedAt);
     const answer = await run(new ObjectStore(ots, config.ots.objectsTable, accountId, request.collection), request);
     writeRequestLog({ ...log, outcome: 'ok', ms: Date.now() - startedAt, session, ots: ots.roundTrips });
     return answer;
@@ -33,16 +32,6 @@ export async function handler(event: Buffer | string, context: FcContext): Promi
     writeRequestLog({ ...log, outcome: 'error', ms: Date.now() - startedAt, code: body.error.code, session, ots: ots.roundTrips, cause: describeCause(e) });
     return body satisfies ErrorBody;
   }
-}
-
-/** The account comes from the session row alone; nothing in the event can name one. */
-async function liveSession(ots: OtsSession, sid: string, now: number): Promise<Session> {
-  const cached = sessionCache.get(sid, now);
-  if (cached) return cached;
-  const found = await new SessionStore(ots, config.ots.sessionsTable).read(sid, now);
-  if (!found) throw new AppError('SessionInvalid', 'The session is unknown, expired or logged out; log in again.');
-  sessionCache.set(sid, found, now);
-  return found;
 }
 
 async function run(store: ObjectStore, r: DbRequest): Promise<unknown> {

@@ -1,4 +1,5 @@
 import { AppError, badRequest } from '../shared/errors';
+import { LONE_SURROGATE, isPlainObject, parseInvokeEvent } from '../shared/event';
 import { decodeCursor } from './cursor';
 
 export const MAX_EVENT_BYTES = 128 * 1024;
@@ -21,12 +22,8 @@ const COLLECTION = /^[A-Za-z0-9_-]{1,64}$/;
  * "\ufffd" would all be one row.
  */
 const ID = /^[^\p{Cc}\p{Cs}]{1,256}$/u;
-/** A lone surrogate: with the u flag a valid pair is one code point, so only unpaired halves match. */
-const LONE_SURROGATE = /\p{Cs}/u;
 /** Tablestore's limit on a String primary-key column value: 1 KB of UTF-8 (its "Limits" page; the emulator enforces it too). */
 const MAX_KEY_BYTES = 1024;
-/** The event's bytes as text, refusing what is not UTF-8 (toString would make each bad byte U+FFFD). */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export type Fields = Record<string, unknown>;
 interface Base {
@@ -42,23 +39,8 @@ export type DbRequest =
 
 /** Parses and checks an invoke event completely before anything is read or written. */
 export function parseDbRequest(event: Buffer | string): DbRequest {
-  const size = Buffer.isBuffer(event) ? event.length : Buffer.byteLength(event);
-  if (size > MAX_EVENT_BYTES) throw new AppError('PayloadTooLarge', `The event must be at most ${MAX_EVENT_BYTES} bytes.`);
-  let text: string;
-  try {
-    text = typeof event === 'string' ? event : utf8.decode(event);
-  } catch {
-    throw badRequest('The event must be UTF-8 text.');
-  }
-  let input: unknown;
-  try {
-    input = JSON.parse(text);
-  } catch {
-    throw badRequest('The event must be JSON: {"sid", "op", ...}.');
-  }
-  if (!isPlainObject(input)) throw badRequest('The event must be a JSON object.');
+  const input = parseInvokeEvent(event, MAX_EVENT_BYTES, '{"sid", "op", ...}');
   const { sid, op } = input;
-  if (typeof sid !== 'string' || sid.length === 0 || sid.length > 128 || LONE_SURROGATE.test(sid)) throw badRequest('"sid" must be the sessionId string the login returned.');
   const collection = parseCollection(input.collection);
   switch (op) {
     case 'get':
@@ -76,10 +58,6 @@ export function parseDbRequest(event: Buffer | string): DbRequest {
     default:
       throw badRequest('"op" must be one of "put", "get", "list", "update", "remove".');
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function parseCollection(v: unknown): string {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors';
 import { OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber } from '../shared/ots';
+import { accountKey } from '../shared/account-row';
 import type { AlipayIds } from './alipay';
 import type { LegacyData } from './legacy-data';
 
@@ -46,7 +47,6 @@ export interface SignIn {
 }
 
 const { EXPECT_EXIST, EXPECT_NOT_EXIST, IGNORE } = TableStore.RowExistenceExpectation;
-const accountKey = (accountId: string) => [{ key: `account:${accountId}` }];
 const aliasKey = (a: Alias) => [{ key: `${a.kind}:${a.id}` }];
 const COLUMN: Record<AliasKind, 'userId' | 'openId'> = { user_id: 'userId', open_id: 'openId' };
 

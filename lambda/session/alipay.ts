@@ -1,53 +1,7 @@
-import { createPrivateKey } from 'node:crypto';
-import type { AlipaySdk } from 'alipay-sdk';
 import { AppError } from '../shared/errors';
+import { type AlipayConfig, alipaySdk } from '../shared/alipay-sdk';
 
-export interface AlipayConfig {
-  appId: string;
-  privateKey: string;
-  /** Empty: answers are not verified (the deployer gave no AlipayPublicKey). */
-  alipayPublicKey: string;
-  /** The app's AES key (base64); empty: phone numbers can't be decrypted (the AesKey parameter is empty). */
-  aesKey: string;
-  gateway: string;
-  timeoutMs: number;
-}
-
-let sdk: AlipaySdk | undefined;
-
-/** Built on the first login only, so refresh and logout never pay for loading alipay-sdk. */
-export function alipaySdk(config: AlipayConfig): AlipaySdk {
-  if (!sdk) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AlipaySdk: Sdk } = require('alipay-sdk') as typeof import('alipay-sdk');
-    sdk = new Sdk({
-      appId: config.appId,
-      privateKey: config.privateKey,
-      keyType: privateKeyType(config.privateKey),
-      alipayPublicKey: config.alipayPublicKey || undefined,
-      encryptKey: config.aesKey || undefined,
-      gateway: config.gateway,
-      timeout: config.timeoutMs,
-      signType: 'RSA2',
-    });
-  }
-  return sdk;
-}
-
-/**
- * Alipay's key tool writes PKCS1 for most languages and PKCS8 for Java; accept either, PEM or bare
- * base64, instead of failing every login with an opaque signing error.
- */
-export function privateKeyType(key: string): 'PKCS1' | 'PKCS8' {
-  if (/BEGIN\s+PRIVATE\s+KEY/.test(key)) return 'PKCS8';
-  if (/BEGIN\s+RSA\s+PRIVATE\s+KEY/.test(key)) return 'PKCS1';
-  try {
-    createPrivateKey({ key: Buffer.from(key.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'pkcs8' });
-    return 'PKCS8';
-  } catch {
-    return 'PKCS1';
-  }
-}
+export type { AlipayConfig };
 
 /** Alipay sub codes that mean the user's authCode is unusable (bad, used or expired): the client must get a new one. */
 const AUTH_CODE_REJECTED = /code-invalid|code-expired|auth-code|invalid-code/i;

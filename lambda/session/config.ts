@@ -23,7 +23,7 @@ export function loadSessionConfig(): SessionConfig {
     sts: {
       endpoint: requireEnv('STS_ENDPOINT'),
       clientRoleArn: requireEnv('CLIENT_ROLE_ARN'),
-      dbFunctionArn: requireEnv('DB_FUNCTION_ARN'),
+      clientFunctionArns: requireEnv('CLIENT_FUNCTION_ARNS').split(','),
       durationSeconds: numberEnv('CLIENT_CREDENTIALS_SECONDS'),
     },
     ots: {

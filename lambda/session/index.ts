@@ -5,7 +5,7 @@ import { OtsSession, otsClient } from '../shared/ots';
 import { type Session, SessionStore, newSessionId } from '../shared/sessions';
 import { type Account, AccountStore } from './accounts';
 import { exchangeAuthCode } from './alipay';
-import { HttpRequest, HttpResponse, readBody, sendJson } from './http';
+import { HttpRequest, HttpResponse, readBody, sendJson } from '../shared/http';
 import { LegacyData } from './legacy-data';
 import { phoneNumberOf } from './phone';
 import { type SessionRequest, parseSessionRequest } from './request';

@@ -1,5 +1,5 @@
 import { AppError } from '../shared/errors';
-import { type AlipayConfig, alipaySdk } from './alipay';
+import { type AlipayConfig, alipaySdk } from '../shared/alipay-sdk';
 
 /** A mobile number as Alipay gives it: digits, optionally with a country prefix. */
 const MOBILE = /^\+?[0-9-]{5,20}$/;

@@ -13,7 +13,8 @@ export interface ClientCredentials {
 export interface StsConfig {
   endpoint: string;
   clientRoleArn: string;
-  dbFunctionArn: string;
+  /** The functions the client may invoke (db, pay). */
+  clientFunctionArns: string[];
   durationSeconds: number;
 }
 
@@ -47,13 +48,13 @@ const isTransient = (e: unknown): boolean =>
   isNetworkError(e) || TRANSIENT.test(String((e as { code?: unknown })?.code ?? '')) || /^5\d\d$/.test(String((e as { statusCode?: unknown })?.statusCode ?? ''));
 
 /**
- * Credentials for one user that can do exactly one thing: invoke the db function. The session
+ * Credentials for one user that can do exactly one thing: invoke the client-facing functions. The session
  * policy repeats the client role's grant, so even a widened role could not widen these.
  */
 export async function assumeClientRole(config: StsConfig, credentials: FcCredentials, uid: string, deadline: number): Promise<ClientCredentials> {
   const policy = {
     Version: '1',
-    Statement: [{ Effect: 'Allow', Action: ['fc:InvokeFunction'], Resource: [config.dbFunctionArn] }],
+    Statement: [{ Effect: 'Allow', Action: ['fc:InvokeFunction'], Resource: config.clientFunctionArns }],
   };
   const params = {
     RoleArn: config.clientRoleArn,

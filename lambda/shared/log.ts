@@ -18,6 +18,14 @@ export interface RequestLog {
   ots?: number;
   /** A login that created an account, or found the person's Alipay ids linked to two (README, "Accounts"). */
   account?: 'created' | 'conflict';
+  /** The order a payment request was about (order ids are not secrets). */
+  order?: string;
+  /** What a notification or check did to the order: `WAIT_BUYER_PAY>PAID`, or `PAID=` when it changed nothing. */
+  transition?: string;
+  /** Why a notification was refused: malformed, signature, app_id, unknown_order, amount, trade_no. */
+  reason?: string;
+  /** What a reconcile run did, by kind. */
+  counts?: Record<string, number>;
   /** Internal detail of an unexpected failure: error class and code only, never upstream text. */
   cause?: string;
 }

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { privateKeyType } from '../../lambda/session/alipay';
+import { privateKeyType } from '../../lambda/shared/alipay-sdk';
 
 /** Deployers paste whatever Alipay's key tool gave them: PKCS1 or PKCS8, PEM or bare base64. */
 describe('privateKeyType', () => {

@@ -1,4 +1,4 @@
-import { SessionCache } from '../../lambda/db/session-cache';
+import { SessionCache } from '../../lambda/shared/session-cache';
 import { TableStore } from '../../lambda/shared/ots';
 import { sessionKey } from '../../lambda/shared/sessions';
 import { tableRows } from './helpers';

@@ -1,7 +1,7 @@
 /**
- * A stand-in for `urllib` inside the session bundle, covering exactly what alipay-sdk's `exec`
+ * A stand-in for `urllib` inside the bundles that call Alipay (session, pay, reconcile), covering exactly what alipay-sdk's `exec`
  * uses: `urllib.request(url, {method, data, dataType: 'text', timeout, headers})`. urllib 4
- * brings undici (523 KB minified), and loading it was ~60 ms of every session cold start; Node's
+ * brings undici (523 KB minified), and loading it was ~60 ms of every cold start that calls Alipay; Node's
  * own http/https do this one form POST just as well. alipay-sdk itself is unchanged: it still
  * signs, sends, parses and verifies. Options this doesn't implement throw instead of misbehaving.
  */

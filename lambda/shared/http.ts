@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import { AppError } from '../shared/errors';
+import { AppError } from './errors';
 
-/** The FC 2.0 HTTP-trigger request and response objects, as far as the session function uses them. */
+/** The FC 2.0 HTTP-trigger request and response objects, as far as the HTTP functions (session, notify) use them. */
 export interface HttpRequest extends Partial<Readable> {
   method: string;
   headers: Record<string, string | string[] | undefined>;

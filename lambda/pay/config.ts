@@ -1,0 +1,34 @@
+import type { AlipayConfig } from '../shared/alipay-sdk';
+import { numberEnv, requireEnv } from '../shared/config';
+
+export interface PayConfig {
+  ots: { endpoint: string; instance: string; sessionsTable: string; accountsTable: string; ordersTable: string };
+  alipay: AlipayConfig;
+  notifyUrl: string;
+  sessionCacheSeconds: number;
+  checkAfterSeconds: number;
+  closeAfterSeconds: number;
+}
+
+export function loadPayConfig(): PayConfig {
+  return {
+    ots: {
+      endpoint: requireEnv('OTS_ENDPOINT'),
+      instance: requireEnv('OTS_INSTANCE'),
+      sessionsTable: requireEnv('SESSIONS_TABLE'),
+      accountsTable: requireEnv('ACCOUNTS_TABLE'),
+      ordersTable: requireEnv('ORDERS_TABLE'),
+    },
+    alipay: {
+      appId: requireEnv('APP_ID'),
+      privateKey: requireEnv('ALIPAY_PRIVATE_KEY'),
+      alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY ?? '',
+      gateway: requireEnv('ALIPAY_GATEWAY'),
+      timeoutMs: 3000,
+    },
+    notifyUrl: requireEnv('NOTIFY_URL'),
+    sessionCacheSeconds: numberEnv('SESSION_CACHE_SECONDS'),
+    checkAfterSeconds: numberEnv('ORDER_CHECK_AFTER_SECONDS'),
+    closeAfterSeconds: numberEnv('ORDER_CLOSE_AFTER_SECONDS'),
+  };
+}

@@ -1,0 +1,52 @@
+import { createPrivateKey } from 'node:crypto';
+import type { AlipaySdk } from 'alipay-sdk';
+
+export interface AlipayConfig {
+  appId: string;
+  privateKey: string;
+  /** Empty: answers can't be verified (the deployer gave no AlipayPublicKey). */
+  alipayPublicKey: string;
+  /** The app's AES key (base64); empty: phone numbers can't be decrypted (the AesKey parameter is empty). */
+  aesKey?: string;
+  gateway: string;
+  timeoutMs: number;
+}
+
+let sdk: AlipaySdk | undefined;
+
+/**
+ * One alipay-sdk client per instance, built on first use, so a request that never talks to Alipay
+ * (a refresh, a logout, a db-style read) never pays for loading it.
+ */
+export function alipaySdk(config: AlipayConfig): AlipaySdk {
+  if (!sdk) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AlipaySdk: Sdk } = require('alipay-sdk') as typeof import('alipay-sdk');
+    sdk = new Sdk({
+      appId: config.appId,
+      privateKey: config.privateKey,
+      keyType: privateKeyType(config.privateKey),
+      alipayPublicKey: config.alipayPublicKey || undefined,
+      encryptKey: config.aesKey || undefined,
+      gateway: config.gateway,
+      timeout: config.timeoutMs,
+      signType: 'RSA2',
+    });
+  }
+  return sdk;
+}
+
+/**
+ * Alipay's key tool writes PKCS1 for most languages and PKCS8 for Java; accept either, PEM or bare
+ * base64, instead of failing every call with an opaque signing error.
+ */
+export function privateKeyType(key: string): 'PKCS1' | 'PKCS8' {
+  if (/BEGIN\s+PRIVATE\s+KEY/.test(key)) return 'PKCS8';
+  if (/BEGIN\s+RSA\s+PRIVATE\s+KEY/.test(key)) return 'PKCS1';
+  try {
+    createPrivateKey({ key: Buffer.from(key.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'pkcs8' });
+    return 'PKCS8';
+  } catch {
+    return 'PKCS1';
+  }
+}
