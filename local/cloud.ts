@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AlipayGatewayEmulator, type AlipayGatewayOptions } from './alipay';
 import { CredentialStore, type PolicyDocument, type Principal } from './credentials';
-import { FcEmulator, type FcOptions, type FunctionSpec } from './fc';
+import { FcEmulator, type FcOptions, type FunctionSpec, timerTriggerFromConfig } from './fc';
 import { devKeys, type DevKeys } from './keys';
 import { StsEmulator, type RoleSpec, type StsOptions, type TrustPolicyDocument } from './sts';
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from './tablestore';
@@ -32,10 +32,12 @@ export interface LocalCloudOptions {
   log?: (line: string) => void;
   /** Fault injection and clocks for reliability tests, passed to each emulator. */
   tablestore?: Pick<TablestoreOptions, 'fault' | 'now'>;
-  alipay?: Pick<AlipayGatewayOptions, 'fault' | 'now' | 'codeTtlMs'>;
+  alipay?: Pick<AlipayGatewayOptions, 'fault' | 'now' | 'codeTtlMs' | 'notifyFault' | 'notifyDelayScale'>;
   sts?: Pick<StsOptions, 'fault' | 'now'>;
   /** Clock of every temporary credential (STS and FC service role), to test expiry. */
   credentialClock?: () => number;
+  /** Fire timer triggers on their schedules (npm start); tests fire them with `fc.fireTimer`. */
+  runTimers?: boolean;
   /** Local-only pages on the FC port (npm start's demo); see FcOptions.extraRoute. */
   fcExtraRoute?: FcOptions['extraRoute'];
 }
@@ -49,12 +51,20 @@ export interface ClientConfig {
   DBFunctionName: string;
   SessionUrl: string;
   ClientRoleArn: string;
+  PayServiceName: string;
+  PayFunctionName: string;
+  /** Where Alipay posts notifications (the trades' notify_url). */
+  NotifyUrl: string;
   /** Base URL for fc2's `endpoint` option. */
   endpoint: string;
   /** POST {"userId"} | {"openId"} | {"userId", "openId"} (+ "unionId") → {"authCode"}: the local stand-in for my.getAuthCode. */
   authCodeUrl: string;
   /** POST {"mobile"} → what my.getPhoneNumber returns: the local stand-in. */
   phoneNumberUrl: string;
+  /** POST {"tradeNo", "outcome": "paid"|"cancelled"} → {"resultCode"}: the local stand-in for the cashier behind my.tradePay. */
+  payUrl: string;
+  /** GET ?tradeNo=…: the emulator's cashier page (Pay / Cancel), which the demo shows for my.tradePay. */
+  cashierUrl: string;
 }
 
 /**
@@ -150,6 +160,7 @@ export class LocalCloud {
       appPublicKeyPem: this.keys.app.publicKeyPem,
       gatewayPrivateKeyPem: this.keys.gateway.privateKeyPem,
       aesKey: this.deployment.parameters.AesKey || undefined,
+      tradesFile: opts.stateDir ? path.join(opts.stateDir, 'alipay-trades.json') : undefined,
       log,
       ...opts.alipay,
     });
@@ -173,6 +184,7 @@ export class LocalCloud {
       log,
       extraRoute: opts.fcExtraRoute,
       triggerPort: opts.triggerPort,
+      runTimers: opts.runTimers,
       onFunctionLog: (_fn, line) => {
         if (this.functionLogs.push(line) > MAX_KEPT_LOG_LINES) this.functionLogs.splice(0, MAX_KEPT_LOG_LINES / 10);
         opts.log?.(line);
@@ -182,11 +194,15 @@ export class LocalCloud {
     for (const t of of('ALIYUN::FC::Trigger').filter((t) => t.props.TriggerType === 'http')) {
       this.hosts[new URL(String(t.attributes.UrlInternet)).host] = this.fc.triggerUrl(t.props.ServiceName, t.props.FunctionName);
     }
+    // Trigger URLs exist only now: environment values naming one (pay's NOTIFY_URL) are pointed at
+    // it before any instance starts (an instance reads its environment when it starts).
+    for (const spec of functions) spec.environment = localEnvironment(spec.environment, this.hosts);
 
     const outputs = Object.fromEntries(
       Object.entries(this.deployment.outputs).map(([k, v]) => [k, typeof v === 'string' ? pointAtLocal(v, this.hosts) : v]),
-    ) as Omit<ClientConfig, 'endpoint' | 'authCodeUrl' | 'phoneNumberUrl'>;
-    this.config = { ...outputs, endpoint: this.fc.url, authCodeUrl: this.alipay.authCodeUrl, phoneNumberUrl: this.alipay.phoneNumberUrl };
+    ) as Omit<ClientConfig, 'endpoint' | 'authCodeUrl' | 'phoneNumberUrl' | 'payUrl' | 'cashierUrl'>;
+    const { authCodeUrl, phoneNumberUrl, payUrl, cashierUrl } = this.alipay;
+    this.config = { ...outputs, endpoint: this.fc.url, authCodeUrl, phoneNumberUrl, payUrl, cashierUrl };
     if (opts.stateDir) fs.writeFileSync(path.join(opts.stateDir, 'outputs.json'), `${JSON.stringify(this.config, null, 2)}\n`);
   }
 
@@ -212,12 +228,9 @@ export class LocalCloud {
     const props = fn.props;
     const codeDir = assembly.assetDirs.get(props.Code?.OssObjectName);
     if (!codeDir) throw new Error(`function ${props.FunctionName}: its code asset is not in ${assembly.outdir}; run npm run synth`);
-    const trigger = this.resourcesOf('ALIYUN::FC::Trigger').find(
-      (t) => t.props.ServiceName === props.ServiceName && t.props.FunctionName === props.FunctionName && t.props.TriggerType === 'http',
-    );
-    const environment = Object.fromEntries(
-      Object.entries((props.EnvironmentVariables ?? {}) as Record<string, string>).map(([k, v]) => [k, pointAtLocal(String(v), this.hosts)]),
-    );
+    const triggers = this.resourcesOf('ALIYUN::FC::Trigger').filter((t) => t.props.ServiceName === props.ServiceName && t.props.FunctionName === props.FunctionName);
+    const trigger = triggers.find((t) => t.props.TriggerType === 'http');
+    const timerTriggers = triggers.filter((t) => t.props.TriggerType === 'timer').map((t) => timerTriggerFromConfig(t.props.TriggerName, t.props.TriggerConfig ?? {}));
     return {
       serviceName: props.ServiceName,
       functionName: props.FunctionName,
@@ -225,10 +238,11 @@ export class LocalCloud {
       handler: props.Handler,
       runtime: props.Runtime,
       codeDir,
-      environment,
+      environment: localEnvironment((props.EnvironmentVariables ?? {}) as Record<string, string>, this.hosts),
       timeoutSeconds: props.Timeout ?? 3,
       memoryMB: props.MemorySize ?? 128,
       httpTrigger: trigger && httpTriggerConfig(trigger.props.TriggerConfig),
+      timerTriggers,
     };
   }
 
@@ -276,6 +290,9 @@ function httpTriggerConfig(config: Record<string, unknown>): { authType: string;
     methods: ((pick('Methods') as string[]) ?? []).map((m) => m.toUpperCase()),
   };
 }
+
+const localEnvironment = (env: Record<string, string>, hosts: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, pointAtLocal(String(v), hosts)]));
 
 /** Rewrites a URL on a known cloud host to the emulator serving it; other values pass unchanged. */
 function pointAtLocal(value: string, hosts: Record<string, string>): string {

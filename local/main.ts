@@ -18,7 +18,8 @@ options:
   --help    print this help and exit
 
 environment:
-  PORT=9000         the FC API port; the session trigger's root URL gets PORT+1 (0: any free ports)
+  PORT=9000         the FC API port; the HTTP triggers' root URLs get the next ports: session
+                    PORT+1, notify PORT+2 (0: any free ports)
   LOCAL_STATE_DIR   keys, table data and outputs.json (default .local/)
   LOCAL_VERBOSE=1   also log the emulators' own request lines (Tablestore, STS, Alipay)
 
@@ -97,8 +98,10 @@ async function main(): Promise<void> {
     stateDir,
     reset,
     port,
-    // The session trigger's root URL (SessionUrl, as on fcapp.run) gets the next port: stable from run to run.
+    // The triggers' root URLs (SessionUrl, NotifyUrl, as on fcapp.run) get the next ports: stable from run to run.
     triggerPort: port ? port + 1 : 0,
+    // The reconcile timer runs every minute, as deployed.
+    runTimers: true,
     log: (line) => {
       if (verbose || isRequestLine(line)) process.stdout.write(`${line}\n`);
     },
