@@ -1,6 +1,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import type { TimerTrigger } from './timer';
 
 export interface FunctionSpec {
   serviceName: string;
@@ -13,6 +14,8 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   memoryMB: number;
   httpTrigger?: { authType: string; methods: string[] };
+  /** The function's time triggers; they fire on schedule only with FcOptions.runTimers, or by fireTimer(). */
+  timerTriggers?: TimerTrigger[];
 }
 
 export interface InvocationError {

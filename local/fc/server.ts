@@ -4,7 +4,9 @@ import { closeServer, createServiceServer, listen, requestTarget, type ErrorAnsw
 import type { CredentialStore, IssuedCredentials, Principal } from '../credentials';
 import { principalAllows } from '../policy';
 import { FunctionInstance, type FunctionSpec, type InvokeRequest, type InvokeResult } from './instance';
+import type { TimerClock } from './scheduler';
 import { contentMd5, parseAuthorization, requestDate, sign, signatureMatches, stringToSign } from './signature';
+import { TimerRunner } from './timer-runner';
 
 export const API_VERSION = '2016-08-15';
 /**
@@ -51,6 +53,13 @@ export interface FcOptions {
    * `npm start` print URLs that stay the same between runs.
    */
   triggerPort?: number;
+  /**
+   * Fire the functions' time triggers on their schedules once listen() has started (npm start).
+   * Off by default: a test fires a trigger when it wants with fireTimer().
+   */
+  runTimers?: boolean;
+  /** The time triggers' clock; tests pass a fake one to move time by hand. */
+  timerClock?: TimerClock;
 }
 
 class FcError extends Error {
@@ -69,6 +78,7 @@ class FcError extends Error {
  * addresses, as in FC 2.0: under /2016-08-15/proxy/<service>/<function>/ on the API port (the
  * address the 2020 client still POSTs to), and at a root URL of its own (the trigger's UrlInternet,
  * a whole `<name>-<hash>.<region>.fcapp.run` host), here a listener with a port of its own.
+ * Time triggers (timer-runner.ts) fire on schedule with `runTimers`, or one at a time by fireTimer().
  */
 export class FcEmulator {
   private server?: http.Server;
@@ -76,12 +86,19 @@ export class FcEmulator {
   private readonly triggers = new Map<string, { server: http.Server; url: string }>();
   private readonly instances = new Map<string, FunctionInstance>();
   private serviceCredentials = new Map<string, IssuedCredentials>();
+  private readonly timers: TimerRunner;
   url = '';
 
+  /** Throws, before anything starts, for a time trigger FC would refuse (its schedule or payload). */
   constructor(private readonly opts: FcOptions) {
     for (const spec of opts.functions) {
       this.instances.set(`${spec.serviceName}/${spec.functionName}`, new FunctionInstance(spec, (line) => opts.onFunctionLog?.(spec.functionName, line)));
     }
+    this.timers = new TimerRunner(opts.functions, {
+      invoke: (spec, event, requestId) => this.run(spec, { kind: 'event', event }, requestId),
+      log: opts.log,
+      clock: opts.timerClock,
+    });
   }
 
   instance(serviceName: string, functionName: string): FunctionInstance | undefined {
@@ -110,7 +127,18 @@ export class FcEmulator {
       await this.closeListeners();
       throw e;
     }
+    if (this.opts.runTimers) this.timers.start();
     return this.url;
+  }
+
+  /**
+   * Fires a time trigger now, with the event FC sends (see timer.ts), and resolves with the
+   * function's result; `triggerName` may be left out when the function has one time trigger.
+   * Logged like a scheduled firing (kind 'timer'). Rejects for an unknown or disabled trigger, and
+   * when the trigger's previous run is still going (the firing is skipped, as on schedule).
+   */
+  fireTimer(serviceName: string, functionName: string, triggerName?: string): Promise<InvokeResult> {
+    return this.timers.fireNow(serviceName, functionName, triggerName);
   }
 
   /**
@@ -133,6 +161,7 @@ export class FcEmulator {
   }
 
   async close(): Promise<void> {
+    this.timers.stop();
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
     await this.closeListeners();
   }

@@ -1,3 +1,8 @@
+// The local FC parses a time trigger's schedule and sizes its event with these same functions, so
+// the local ROS refuses exactly what the local FC could not run.
+import { scheduleProblem } from '../fc/schedule';
+import { MAX_TIMER_EVENT_BYTES, payloadProblem, timerConfigValue } from '../fc/timer';
+
 /**
  * The documented constraints of every resource type this stack uses, as one table. Each row
  * names its public source. The local ROS (deploy.ts) checks every resource against its rows, so a
@@ -48,6 +53,9 @@ const SRC = {
   fcNodeHandler: 'https://alibabacloud.com/help/doc-detail/426946.html',
   fcEnvironment: 'https://help.aliyun.com/document_detail/164217.html',
   fcHttpTriggerConfig: 'https://alibabacloud.com/help/en/functioncompute/fc-2-0/developer-reference/api-fc-open-2021-04-06-struct-httptriggerconfig',
+  fcTimeTriggers: 'https://www.alibabacloud.com/help/doc-detail/171746.htm',
+  fcTimeTriggerConfig: 'https://alibabacloud.com/help/en/functioncompute/fc-2-0/developer-reference/api-fc-open-2021-04-06-struct-timetriggerconfig',
+  fcAsyncPayload: 'https://www.alibabacloud.com/help/doc-detail/2527064.html',
   rosOtsInstance: 'https://www.alibabacloud.com/help/doc-detail/122374.htm',
   rosOtsInstanceV2: `${ROS}/aliyun-ots-instancev2`,
   otsCreateInstance: 'https://www.alibabacloud.com/help/en/tablestore/table-store-service/developer-reference/api-tablestore-2020-12-09-createinstance',
@@ -328,6 +336,35 @@ const httpMethods: Check = (p) => {
   return undefined;
 };
 
+/** Time trigger config (FC's TimeTriggerConfig), its keys read as the local FC reads them (timerConfigValue). */
+const timerConfig = (p: Props): Props | undefined => (p.TriggerType === 'timer' && p.TriggerConfig && typeof p.TriggerConfig === 'object' ? p.TriggerConfig : undefined);
+
+/** The schedule, read by the local FC's own parser (local/fc/schedule.ts, which cites the field table). */
+const timerSchedule: Check = (p) => {
+  if (p.TriggerType === 'timer' && (!p.TriggerConfig || typeof p.TriggerConfig !== 'object')) return 'TriggerConfig is required for a timer trigger.';
+  const c = timerConfig(p);
+  if (!c) return undefined;
+  const v = timerConfigValue(c, 'cronExpression');
+  if (!present(v)) return 'TriggerConfig.cronExpression is required for a timer trigger.';
+  const problem = scheduleProblem(v);
+  return problem ? `TriggerConfig.cronExpression ${quote(v)}: ${problem}.` : undefined;
+};
+
+const timerEnable: Check = (p) => {
+  const c = timerConfig(p);
+  const v = c && timerConfigValue(c, 'enable');
+  return present(v) && typeof v !== 'boolean' ? `TriggerConfig.enable is ${quote(v)}; it must be true or false.` : undefined;
+};
+
+/** The payload is never quoted back: a trigger message may carry anything. */
+const timerPayload: Check = (p) => {
+  const c = timerConfig(p);
+  const v = c && timerConfigValue(c, 'payload');
+  if (!present(v)) return undefined;
+  const problem = payloadProblem(typeof p.TriggerName === 'string' ? p.TriggerName : '', v);
+  return problem ? `TriggerConfig.${problem}.` : undefined;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Tablestore specifics.
 // ---------------------------------------------------------------------------------------------
@@ -462,6 +499,11 @@ export const CONSTRAINTS: readonly Constraint[] = [
     oneOf('TriggerType', ['oss', 'log', 'tablestore', 'timer', 'mns_topic', 'cdn_events', 'http'], true)),
   row(FC_TRIGGER, 'http: TriggerConfig.AuthType (or authType) is anonymous or function', SRC.fcHttpTriggerConfig, 'create', httpAuthType),
   row(FC_TRIGGER, `http: TriggerConfig.Methods (or methods) is a non-empty subset of ${HTTP_METHODS.join(', ')}`, SRC.fcHttpTriggerConfig, 'create', httpMethods),
+  row(FC_TRIGGER, 'timer: TriggerConfig.cronExpression (or CronExpression) is "@every <n>s|m|h" of at least 1 minute, or six cron fields in UTC (or after CRON_TZ=<zone>)',
+    SRC.fcTimeTriggers, 'create', timerSchedule),
+  row(FC_TRIGGER, 'timer: TriggerConfig.enable (or Enable), when set, is true or false', SRC.fcTimeTriggerConfig, 'create', timerEnable),
+  row(FC_TRIGGER, `timer: TriggerConfig.payload (or Payload), when set, is a string that leaves the timer event within ${count(MAX_TIMER_EVENT_BYTES / 1024)} KB (the asynchronous invocation limit; FC documents none for timers)`,
+    SRC.fcAsyncPayload, 'create', timerPayload),
 
   // Tablestore: instance
   row(OTS_INSTANCE, 'InstanceName is 3 to 16 letters, digits or -, starting with a letter, not ending with -', SRC.rosOtsInstance, 'validate',

@@ -10,6 +10,9 @@ import {
   RAM_POLICY_MAX_CHARS,
   RAM_TRUST_POLICY_MAX_CHARS,
 } from '../../local/ros/constraints';
+import { deployStack } from '../../local/ros/deploy';
+import { RosError } from '../../local/ros/errors';
+import { MAX_TIMER_EVENT_BYTES, timerEventBytes } from '../../local/fc/timer';
 
 /**
  * The constraint table of the local ROS (local/ros/constraints.ts), checked three ways:
@@ -136,16 +139,35 @@ const HAND_MADE: Record<string, Props> = {
   },
 };
 
-/** The richest resource of a type in the template (the most resolved content), so every rule has something to break. */
-function base(type: string): Props {
-  const candidates = RESOLVED.filter((r) => r.type === type);
+/** Valid triggers of each TriggerType a row may be about, used when the template has none of that type. */
+const HAND_MADE_TRIGGERS: Record<string, Props> = {
+  // The payments design's reconcile trigger.
+  timer: {
+    ServiceName: 'miniapp-reconcile',
+    FunctionName: 'reconcile',
+    TriggerName: 'timer',
+    TriggerType: 'timer',
+    TriggerConfig: { cronExpression: '@every 1m', enable: true, payload: '' },
+  },
+};
+
+/**
+ * The richest resource of a type in the template (the most resolved content), so every rule has
+ * something to break; with `triggerType`, the richest trigger of that type.
+ */
+function base(type: string, triggerType?: string): Props {
+  const candidates = RESOLVED.filter((r) => r.type === type && (!triggerType || r.props.TriggerType === triggerType));
   if (!candidates.length) {
-    if (type in HAND_MADE) return structuredClone(HAND_MADE[type]);
-    throw new Error(`no ${type} in the template and no hand-made one in this test`);
+    if (triggerType && triggerType in HAND_MADE_TRIGGERS) return structuredClone(HAND_MADE_TRIGGERS[triggerType]);
+    if (!triggerType && type in HAND_MADE) return structuredClone(HAND_MADE[type]);
+    throw new Error(`no ${type}${triggerType ? ` of type ${triggerType}` : ''} in the template and no hand-made one in this test`);
   }
   const richest = candidates.reduce((a, b) => (JSON.stringify(b.props).length > JSON.stringify(a.props).length ? b : a));
   return structuredClone(richest.props);
 }
+
+/** A valid resource for a row: a trigger row about one TriggerType ("http: ...", "timer: ...") gets a trigger of that type. */
+const baseFor = (c: Constraint): Props => base(c.type, c.type === 'ALIYUN::FC::Trigger' ? /^(\w+): /.exec(c.rule)?.[1] : undefined);
 
 const keyOf = (c: Constraint): string => `${c.type} ${c.rule}`;
 const rowAt = (key: string): Constraint => {
@@ -175,6 +197,11 @@ type Edit = (p: Props) => void;
 // --- (b) one breaking case per row -------------------------------------------------------------
 
 const F = 'ALIYUN::FC::Function';
+const TIMER_SCHEDULE =
+  'ALIYUN::FC::Trigger timer: TriggerConfig.cronExpression (or CronExpression) is "@every <n>s|m|h" of at least 1 minute, or six cron fields in UTC (or after CRON_TZ=<zone>)';
+const TIMER_ENABLE = 'ALIYUN::FC::Trigger timer: TriggerConfig.enable (or Enable), when set, is true or false';
+const TIMER_PAYLOAD =
+  'ALIYUN::FC::Trigger timer: TriggerConfig.payload (or Payload), when set, is a string that leaves the timer event within 128 KB (the asynchronous invocation limit; FC documents none for timers)';
 const BREAKING: Record<string, { how: string; edit?: Edit; props?: () => Props }> = {
   'ALIYUN::FC::Service ServiceName is 1 to 128 characters': { how: 'a 129-character name', edit: (p) => (p.ServiceName = 'a'.repeat(129)) },
   'ALIYUN::FC::Service ServiceName has only letters, digits, _ and -, and starts with a letter or _': { how: 'a name starting with a digit', edit: (p) => (p.ServiceName = '1miniapp') },
@@ -206,6 +233,9 @@ const BREAKING: Record<string, { how: string; edit?: Edit; props?: () => Props }
     how: 'CONNECT',
     edit: (p) => (p.TriggerConfig.Methods = ['POST', 'CONNECT']),
   },
+  [TIMER_SCHEDULE]: { how: 'every 30 seconds', edit: (p) => (p.TriggerConfig.cronExpression = '@every 30s') },
+  [TIMER_ENABLE]: { how: 'the string "true"', edit: (p) => (p.TriggerConfig.enable = 'true') },
+  [TIMER_PAYLOAD]: { how: 'a number', edit: (p) => (p.TriggerConfig.payload = 42) },
 
   'ALIYUN::OTS::Instance InstanceName is 3 to 16 letters, digits or -, starting with a letter, not ending with -': { how: 'a trailing hyphen', edit: (p) => (p.InstanceName = 'miniapp-db-') },
   'ALIYUN::OTS::Instance InstanceName contains none of the words ali, ay, ots, taobao, admin': { how: '"payments" (contains "ay")', edit: (p) => (p.InstanceName = 'payments') },
@@ -264,6 +294,13 @@ interface Boundary {
 const set = (prop: string, value: unknown): Edit => (p) => (p[prop] = value);
 const limit = (prop: string, at: unknown, past: unknown): Boundary => ({ at: [`${prop} ${JSON.stringify(at)}`, set(prop, at)], past: [`${prop} ${JSON.stringify(past)}`, set(prop, past)] });
 const chars = (prop: string, at: string, past: string): Boundary => ({ at: [`a ${at.length}-character ${prop}`, set(prop, at)], past: [`a ${past.length}-character ${prop}`, set(prop, past)] });
+/** A timer trigger's schedule at a limit and one past it. */
+const cron = (at: string, past: string): Boundary => ({
+  at: [JSON.stringify(at), (p) => (p.TriggerConfig.cronExpression = at)],
+  past: [JSON.stringify(past), (p) => (p.TriggerConfig.cronExpression = past)],
+});
+/** A payload that makes the trigger's event exactly `bytes` long. */
+const payloadFor = (p: Props, bytes: number): string => sized(bytes, (k) => 'x'.repeat(k), (payload) => timerEventBytes(p.TriggerName, payload));
 
 const BOUNDARIES: Record<string, Boundary[]> = {
   'ALIYUN::FC::Service ServiceName is 1 to 128 characters': [chars('ServiceName', 's'.repeat(128), 's'.repeat(129)), chars('ServiceName', 's', '')],
@@ -285,6 +322,26 @@ const BOUNDARIES: Record<string, Boundary[]> = {
     { at: ['4,096 characters', (p) => (p.Code = { SourceCode: 'x'.repeat(4096) })], past: ['4,097 characters', (p) => (p.Code = { SourceCode: 'x'.repeat(4097) })] },
   ],
   'ALIYUN::FC::Trigger TriggerName is 1 to 128 letters, digits, - or _, starting with a letter or _': [chars('TriggerName', 't'.repeat(128), 't'.repeat(129))],
+  [TIMER_SCHEDULE]: [
+    cron('@every 60s', '@every 59s'),
+    cron('@every 1m', '@every 0m'),
+    cron('59 * * * * *', '60 * * * * *'),
+    cron('0 59 * * * *', '0 60 * * * *'),
+    cron('0 0 23 * * *', '0 0 24 * * *'),
+    cron('0 0 0 31 * *', '0 0 0 32 * *'),
+    cron('0 0 0 1 * *', '0 0 0 0 * *'),
+    cron('0 0 0 1 12 *', '0 0 0 1 13 *'),
+    cron('0 0 0 ? * 7', '0 0 0 ? * 8'),
+    cron('0 0 0 ? * 1', '0 0 0 ? * 0'),
+    cron('0 0 0 * * *', '0 0 * * *'),
+    cron('0 0 0 * * *', '0 0 0 * * * *'),
+  ],
+  [TIMER_PAYLOAD]: [
+    {
+      at: [`a ${MAX_TIMER_EVENT_BYTES}-byte event`, (p) => (p.TriggerConfig.payload = payloadFor(p, MAX_TIMER_EVENT_BYTES))],
+      past: [`a ${MAX_TIMER_EVENT_BYTES + 1}-byte event`, (p) => (p.TriggerConfig.payload = payloadFor(p, MAX_TIMER_EVENT_BYTES + 1))],
+    },
+  ],
   'ALIYUN::OTS::Instance InstanceName is 3 to 16 letters, digits or -, starting with a letter, not ending with -': [
     chars('InstanceName', name('m', 16), name('m', 17)),
     chars('InstanceName', name('m', 3), name('m', 2)),
@@ -385,9 +442,9 @@ describe('(a) the synthesized template passes every row of its types', () => {
 
 describe('(b) a valid resource broken in exactly one way is refused by that row', () => {
   const cases = CONSTRAINTS.filter((c) => keyOf(c) in BREAKING).map((c) => [c.type, c.rule, BREAKING[keyOf(c)].how, c] as const);
-  test.each(cases)('%s "%s" refuses %s', (type, _rule, _how, c) => {
+  test.each(cases)('%s "%s" refuses %s', (_type, _rule, _how, c) => {
     const breaking = BREAKING[keyOf(c)];
-    const props = breaking.props ? breaking.props() : base(type);
+    const props = breaking.props ? breaking.props() : baseFor(c);
     if (breaking.edit) {
       expect(c.check(props)).toBeUndefined(); // valid before the edit
       breaking.edit(props);
@@ -400,10 +457,10 @@ describe('(c) at each limit accepted, one past it refused', () => {
   const cases = Object.entries(BOUNDARIES).flatMap(([key, bs]) => bs.map((b) => [key, b.at[0], b.past[0], b] as const));
   test.each(cases)('%s: %s accepted, %s refused', (key, _at, _past, b) => {
     const row = rowAt(key);
-    const at = base(row.type);
+    const at = baseFor(row);
     b.at[1](at);
     expect(row.check(at)).toBeUndefined();
-    const past = base(row.type);
+    const past = baseFor(row);
     b.past[1](past);
     expectRefusal(row, row.check(past));
   });
@@ -419,7 +476,9 @@ describe('an instance name in upper case', () => {
       .filter((r) => r.type === 'ALIYUN::RAM::Role')
       .flatMap((r) => CONSTRAINTS.filter((c) => c.type === r.type).map((c) => [c.phase, c.check(r.props)]))
       .filter(([, problem]) => problem);
-    expect(refusals).toEqual([['runtime', expect.stringContaining('"miniappdb"')]]);
+    // One refusal per role that names the instance (each payment function's service has its own role).
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const refusal of refusals) expect(refusal).toEqual(['runtime', expect.stringContaining('"miniappdb"')]);
   });
 });
 
@@ -438,5 +497,113 @@ describe('refusals name sizes, never secret values', () => {
     const props = base(F);
     props.EnvironmentVariables.ALIPAY_PRIVATE_KEY = { pem: PRIVATE_KEY };
     expect(row.check(props)).toBe('EnvironmentVariables.ALIPAY_PRIVATE_KEY is object; FC takes only string values.');
+  });
+});
+
+describe('time triggers', () => {
+  const schedule = rowAt(TIMER_SCHEDULE);
+  const timerRows = CONSTRAINTS.filter((c) => c.rule.startsWith('timer: '));
+  const timer = (config: Props): Props => ({ ...base('ALIYUN::FC::Trigger', 'timer'), TriggerConfig: config });
+  const problemsOf = (p: Props) => CONSTRAINTS.filter((c) => c.type === 'ALIYUN::FC::Trigger').map((c) => c.check(p)).filter(Boolean);
+
+  test.each([
+    '@every 1m',
+    '@every 4m',
+    '@every 2h',
+    '0 0 4 * * *',
+    '0 */15 9-17 * * MON-FRI',
+    '0 0/30 * ? * *',
+    '0 0 0 1 jan,Jul ?',
+    '0 0 12 ? * SUN',
+    '0,30 0 0 1-7 * 1',
+    'CRON_TZ=Asia/Shanghai 0 0 4 1 * *',
+    '  0 0 4 * * *  ',
+  ])('accepts %j', (expression) => {
+    expect(problemsOf(timer({ cronExpression: expression, enable: true, payload: '' }))).toEqual([]);
+  });
+
+  test.each([
+    ['@every 30s', 'shortest interval, 1 minute'],
+    ['@every 1d', '@every <n><unit>'],
+    ['@every 1.5h', '@every <n><unit>'],
+    ['@hourly', 'not a schedule FC documents'],
+    ['0 0 4 * *', 'has 5 fields'],
+    ['0 ? * * * *', 'FC allows only , - * / in Minutes'],
+    ['0 0 0 * * MON/2', 'FC allows only , - * ? in Day-of-week'],
+    ['0 0 0 L * *', 'not a Day-of-month value'],
+    ['0 0 0 * * 6#3', 'which no cron field takes'],
+    ['0 0 0 * * FRI-MON', 'ends before it starts'],
+    ['0 0 0 ?,1 * *', '"?" stands alone'],
+    ['0 */0 * * * *', 'step "0"'],
+    ['0 0 0 * JANUARY *', 'not a Month value'],
+    ['CRON_TZ=Mars/Olympus_Mons 0 0 0 * * *', 'not a time zone'],
+    ['CRON_TZ=asia/shanghai 0 0 0 * * *', 'case-sensitive'],
+    ['CRON_TZ=+08:00 0 0 0 * * *', 'not an IANA time zone name'],
+    ['CRON_TZ=Asia/Shanghai @every 1m', 'cron fields only'],
+    ['', 'empty'],
+  ])('refuses %j (%s)', (expression, why) => {
+    const problem = schedule.check(timer({ cronExpression: expression, enable: true }));
+    expectRefusal(schedule, problem);
+    expect(problem).toContain(why);
+  });
+
+  test('reads PascalCase keys as the http rows do, and requires the config and its schedule', () => {
+    expect(problemsOf(timer({ CronExpression: '@every 5m', Enable: false, Payload: '{"job":"reconcile"}' }))).toEqual([]);
+    expect(schedule.check(timer({ CronExpression: '@every 5s' }))).toContain('shorter than');
+    expect(schedule.check({ ...timer({}), TriggerConfig: undefined })).toBe('TriggerConfig is required for a timer trigger.');
+    expect(schedule.check(timer({ enable: true }))).toBe('TriggerConfig.cronExpression is required for a timer trigger.');
+    expect(schedule.check(timer({ cronExpression: 5 }))).toContain('must be a string');
+  });
+
+  test('timer rows leave other triggers alone, and http rows leave timers alone', () => {
+    const http = base('ALIYUN::FC::Trigger', 'http');
+    for (const c of timerRows) expect(c.check(http)).toBeUndefined();
+    expect(problemsOf(timer({ cronExpression: '@every 1m', enable: true, payload: '' }))).toEqual([]);
+  });
+
+  test('an oversized payload is reported by size only', () => {
+    const row = rowAt(TIMER_PAYLOAD);
+    const secretish = 'SECRET-'.repeat(20_000);
+    const problem = row.check(timer({ cronExpression: '@every 1m', enable: true, payload: secretish }))!;
+    expect(problem).toMatch(/^TriggerConfig\.payload makes a [\d,]+-byte event; an asynchronous invocation takes at most 131,072 bytes\.$/);
+    expect(problem).not.toContain('SECRET');
+  });
+
+  describe('in a deploy (local/ros/deploy.ts)', () => {
+    /** The synthesized template plus one timer trigger on the session function. */
+    const withTimer = (config: Props) => {
+      const template = structuredClone(TEMPLATE) as Template & { ROSTemplateFormatVersion?: string };
+      const http = Object.values(template.Resources).find((r) => r.Type === 'ALIYUN::FC::Trigger' && r.Properties?.TriggerType === 'http')!;
+      template.Resources.ExtraTimerTrigger = {
+        Type: 'ALIYUN::FC::Trigger',
+        Properties: { ...http.Properties, TriggerName: 'extra-timer', TriggerType: 'timer', TriggerConfig: config },
+      };
+      return template;
+    };
+    const deploy = (config: Props) =>
+      deployStack({
+        template: withTimer(config) as never,
+        parameters: Object.fromEntries(Object.entries(PARAMETERS).map(([k, v]) => [k, String(v)])),
+        accountId: PSEUDO['ALIYUN::AccountId'],
+        region: PSEUDO['ALIYUN::Region'],
+        stackName: 'miniapp',
+      });
+
+    test('a valid timer trigger is created', () => {
+      const stack = deploy({ cronExpression: '0 0 4 * * *', enable: true, payload: 'nightly' });
+      expect(stack.resources.find((r) => r.logicalId === 'ExtraTimerTrigger')?.props.TriggerConfig).toEqual({ cronExpression: '0 0 4 * * *', enable: true, payload: 'nightly' });
+    });
+
+    test('a schedule FC refuses fails the stack at that trigger, with the reason', () => {
+      let error: unknown;
+      try {
+        deploy({ cronExpression: '@every 10s', enable: true, payload: '' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(RosError);
+      expect(error).toMatchObject({ code: 'CREATE_FAILED', logicalId: 'ExtraTimerTrigger' });
+      expect((error as Error).message).toContain("shorter than FC's shortest interval, 1 minute");
+    });
   });
 });
