@@ -4,7 +4,24 @@ import { SessionKeeper, type SessionOptions } from './session';
 import { signInvoke } from './signing';
 import type { Transport } from './transport';
 import { isAccount, readPhoneNumberResult } from './identity';
-import type { Account, ClientConfig, CollectionOption, ListOptions, Page, PhoneNumberResult, Session, Stored, WriteOptions } from './types';
+import { readOrder, readOrderPage, readProducts } from './orders';
+import type {
+  Account,
+  ClientConfig,
+  CollectionOption,
+  ListOptions,
+  Order,
+  OrderOptions,
+  OrderPage,
+  OrdersOptions,
+  Page,
+  PhoneNumberResult,
+  Product,
+  Session,
+  Stored,
+  TradePay,
+  WriteOptions,
+} from './types';
 
 export interface ClientOptions extends SessionOptions {
   /** Renew STS credentials when fewer than this many ms remain (default 60 s). */
@@ -16,7 +33,16 @@ export interface ClientOptions extends SessionOptions {
 /** FC codes that mean "these credentials are no good": renew once and retry. */
 const STALE_CREDENTIALS = new Set(['InvalidSecurityToken', 'SecurityTokenExpired', 'InvalidAccessKeyID', 'InvalidAccessKeyId']);
 
+/**
+ * my.tradePay result codes after which the cashier may have taken the money: `9000` paid, `8000`
+ * processing, `6004` result unknown. The server then asks Alipay instead of waiting for its
+ * notification; any other code (`6001` cancelled, `4000` failed...) means nothing was paid.
+ */
+const MAYBE_PAID = ['9000', '8000', '6004'];
+
 type Event = Record<string, unknown>;
+/** Which function an invocation goes to. */
+type Target = readonly [service: string, fn: string];
 
 /** Drops undefined options so the event carries only what the caller chose (the server refuses unknown shapes). */
 const pick = (o: object): Event => {
@@ -125,41 +151,91 @@ export class MiniAppClient {
     await this.db({ op: 'remove', id, ...pick(opts) });
   }
 
+  /** The products on sale, with their prices. */
+  async catalog(): Promise<Product[]> {
+    return readProducts((await this.payFunction({ op: 'catalog' })).data);
+  }
+
   /**
-   * One db invocation: renew credentials first if they are about to expire, renew once more and
-   * retry if FC still calls them stale (clock skew, a restarted local cloud), and clear the session
-   * when the db function says it is gone.
+   * One of the caller's orders; `NotFound` for an unknown one (or another account's). `check: true`
+   * asks the server to query Alipay now if the order is still pending.
    */
-  private async db(event: Event): Promise<any> {
+  async order(orderId: string, opts: OrderOptions = {}): Promise<Order> {
+    // `check` only when asked: the server takes `check: true` or nothing.
+    return readOrder((await this.payFunction({ op: 'get', orderId, ...(opts.check ? { check: true } : {}) })).data);
+  }
+
+  /** One page of the caller's orders, newest first; pass `cursor` back for the next. */
+  async orders(opts: OrdersOptions = {}): Promise<OrderPage> {
+    return readOrderPage(await this.payFunction({ op: 'list', ...pick(opts) }));
+  }
+
+  /**
+   * Buys `sku`: creates the order, opens the cashier with `tradePay` (`tradePayFromMy(my)` in a
+   * mini-program), then reads the order back, asking the server to check with Alipay when the
+   * cashier says it may have been paid. Resolves with the order as the server then sees it:
+   * `PAID`, or still `WAIT_BUYER_PAY` when the buyer cancelled or the result is not known yet
+   * (Alipay's notification settles it later). A `tradePay` rejection is passed on as it came; the
+   * order stays, and `orders()` lists it.
+   */
+  async pay(sku: string, tradePay: TradePay): Promise<Order> {
+    // Checked before an order exists: without a cashier it could never be paid.
+    if (typeof tradePay !== 'function') throw new ClientError('BadRequest', 'pay takes a tradePay function (tradePayFromMy(my))');
+    const created = readOrder((await this.payFunction({ op: 'create', sku })).data, 'create');
+    if (!created.tradeNo) throw new ClientError('BadResponse', 'create answer lacks tradeNo');
+    const result = await tradePay({ tradeNO: created.tradeNo });
+    const order = await this.order(created.orderId, { check: MAYBE_PAID.includes(String(result?.resultCode)) });
+    if (order.orderId !== created.orderId) throw new ClientError('BadResponse', 'get answered another order');
+    return order;
+  }
+
+  private db(event: Event): Promise<any> {
+    return this.call([this.config.ServiceName, this.config.DBFunctionName], event);
+  }
+
+  /** The pay function, once the config names it (stacks without payments do not). */
+  private payFunction(event: Event): Promise<any> {
+    for (const k of ['PayServiceName', 'PayFunctionName'] as const) {
+      if (!this.config[k]) return Promise.reject(new ClientError('BadConfig', `config.${k} is missing (pass the Outputs of a stack with payments)`));
+    }
+    return this.call([this.config.PayServiceName!, this.config.PayFunctionName!], event);
+  }
+
+  /**
+   * One invocation of db or pay: renew credentials first if they are about to expire, renew once
+   * more and retry if FC still calls them stale (clock skew, a restarted local cloud), and clear the
+   * session when the function says it is gone.
+   */
+  private async call(target: Target, event: Event): Promise<any> {
     let session = this.keeper.session;
     if (!session) throw new ClientError('NotLoggedIn', 'log in first');
     if (Date.parse(session.sts.Expiration) - this.now() < (this.opts.refreshMarginMs ?? 60_000)) session = await this.keeper.refresh();
     try {
-      return await this.invoke(session, event);
+      return await this.invoke(session, target, event);
     } catch (e) {
       if (!(e instanceof ClientError && STALE_CREDENTIALS.has(e.code))) throw this.seen(e);
     }
     try {
-      return await this.invoke(await this.keeper.refresh(), event);
+      return await this.invoke(await this.keeper.refresh(), target, event);
     } catch (e) {
       throw this.seen(e);
     }
   }
 
-  /** A `SessionInvalid` from db means the session is gone for good: forget it so the app logs in again. */
+  /** A `SessionInvalid` from db or pay means the session is gone for good: forget it so the app logs in again. */
   private seen(e: unknown): unknown {
     if (e instanceof ClientError && e.code === 'SessionInvalid') this.keeper.clear();
     return e;
   }
 
-  private async invoke(session: Session, event: Event): Promise<any> {
+  private async invoke(session: Session, [service, fn]: Target, event: Event): Promise<any> {
     const { sts } = session;
     const body = JSON.stringify({ sid: session.sessionId, ...event });
     const { path, headers } = signInvoke(
       { accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, securityToken: sts.SecurityToken },
       this.config.AccountId,
-      this.config.ServiceName,
-      this.config.DBFunctionName,
+      service,
+      fn,
       body,
     );
     return readAnswer(await this.transport({ url: `${this.endpoint}${path}`, method: 'POST', headers, body }));

@@ -5,7 +5,8 @@
  * InvalidSecurityToken, SignatureNotMatch, RequestTimeTooSkewed, ...), and the client's own:
  * `NotLoggedIn` (no session: never logged in, logged out, or the stored one was unusable and has
  * been cleared), `FunctionError` (the function crashed), `NetworkError`, `BadResponse` (an answer
- * that is not JSON or not the expected shape).
+ * that is not JSON or not the expected shape), `BadConfig` (a config key the call needs is missing),
+ * `TradePayFailed` (`tradePayFromMy`: my.tradePay could not open the cashier).
  */
 export class ClientError extends Error {
   readonly name = 'ClientError';

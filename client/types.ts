@@ -6,6 +6,11 @@ export interface ClientConfig {
   SessionFunctionName: string;
   DBFunctionName: string;
   SessionUrl: string;
+  /** The pay function's service and name (`pay`, `orders`, `order`, `catalog` need both); absent from stacks without payments. */
+  PayServiceName?: string;
+  PayFunctionName?: string;
+  /** Where Alipay posts payment notifications (the notify function's trigger); the client does not use it. */
+  NotifyUrl?: string;
   /** FC base URL; default `https://<AccountId>.<Region>.fc.aliyuncs.com`. */
   endpoint?: string;
 }
@@ -90,3 +95,55 @@ export interface SessionStorage {
   setItem(key: string, value: string): void;
   removeItem(key: string): void;
 }
+
+/** What the app sells, as `catalog()` answers it; `amount` is yuan with 2 decimals (`"9.90"`), as Alipay takes it. */
+export interface Product {
+  sku: string;
+  title: string;
+  amount: string;
+}
+
+/**
+ * An order's life: `WAIT_BUYER_PAY` from creation until Alipay reports it paid (`PAID`) or the
+ * unpaid trade is closed (`CLOSED`); a paid order refunded in full becomes `REFUNDED`.
+ */
+export type OrderStatus = 'WAIT_BUYER_PAY' | 'PAID' | 'CLOSED' | 'REFUNDED';
+
+/** One purchase, as the pay function answers it. `orderId` is Alipay's out_trade_no; times are ISO 8601. */
+export interface Order {
+  orderId: string;
+  sku: string;
+  title: string;
+  amount: string;
+  status: OrderStatus;
+  /** Alipay's trade number, what `my.tradePay` takes as `tradeNO`. */
+  tradeNo?: string;
+  createdAt: string;
+  paidAt?: string;
+  closedAt?: string;
+  refundedAt?: string;
+}
+
+export interface OrderOptions {
+  /** Ask the server to query Alipay now if the order is still pending, instead of waiting for the notification. */
+  check?: boolean;
+}
+export interface OrdersOptions {
+  /** 1–100. */
+  limit?: number;
+  /** From the previous page; absent = first page. */
+  cursor?: string;
+}
+/** One page of orders, newest first: `Page`'s shape, with orders as they are (not `Stored`). */
+export interface OrderPage {
+  data: Order[];
+  /** Pass to the next `orders`; `null` on the last page. */
+  cursor: string | null;
+}
+
+/**
+ * `my.tradePay` as a promise: opens Alipay's cashier for the trade and resolves with the cashier's
+ * `resultCode` (`9000` paid, `8000` / `6004` result unknown, `6001` cancelled, `4000` failed...).
+ * `tradePayFromMy(my)` makes one from the mini-program's `my`.
+ */
+export type TradePay = (args: { tradeNO: string }) => Promise<{ resultCode: string }>;

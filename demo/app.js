@@ -1,6 +1,7 @@
 // The todo demo: the built client bundle, a fetch transport, and plain DOM. Data shape per todo:
 // {id, text, done} plus the server's uid/createdAt/updatedAt/version. Above the list, who is logged
-// in (client.me()) and a stand-in for my.getPhoneNumber that shares a mobile number.
+// in (client.me()) and a stand-in for my.getPhoneNumber that shares a mobile number; below it,
+// buying Todo Pro (client.pay) through the Alipay emulator's cashier, and the account's orders.
 import { createClient, fetchTransport, isClientError } from './miniapp-client.js';
 
 const PAGE_SIZE = 5;
@@ -45,7 +46,7 @@ function showApp() {
     for (const id of ['account-id', 'alipay-ids', 'mobile']) $(id).textContent = '';
     cursors = [undefined];
     pageIndex = 0;
-    await Promise.all([render(), showAccount()]);
+    await Promise.all([render(), showAccount(), showPro()]);
   });
 }
 
@@ -116,6 +117,124 @@ function todoItem(todo) {
   li.append(check, text, edit, remove);
   return li;
 }
+
+const PRO_SKU = 'pro';
+const ORDERS_SHOWN = 10;
+
+/**
+ * The upgrade box: the product's title and price from client.catalog(), and the account's orders.
+ * Stays hidden on a stack without payments (its outputs have no PayServiceName).
+ */
+async function showPro() {
+  $('pro').hidden = true;
+  $('pay-result').textContent = '';
+  delete $('pay-result').dataset.status;
+  if (!config.PayServiceName) return;
+  const pro = (await client.catalog()).find((p) => p.sku === PRO_SKU);
+  if (!pro) return;
+  $('buy').textContent = `Buy ${pro.title}`;
+  $('price').textContent = `¥${pro.amount}`;
+  $('buy').disabled = false;
+  $('pro').hidden = false;
+  await showOrders();
+}
+
+/** The newest orders of the account: status, amount, when it was placed. */
+async function showOrders() {
+  const page = await client.orders({ limit: ORDERS_SHOWN });
+  $('orders').replaceChildren(...page.data.map(orderItem));
+}
+
+function orderItem(order) {
+  const li = document.createElement('li');
+  li.dataset.testid = 'order';
+  li.dataset.orderId = order.orderId;
+  li.dataset.status = order.status;
+  const cell = (testid, text, title) => {
+    const span = document.createElement('span');
+    span.className = testid;
+    span.dataset.testid = testid;
+    span.textContent = text;
+    if (title) span.title = title;
+    return span;
+  };
+  li.append(
+    cell('order-status', order.status),
+    cell('order-amount', `¥${order.amount}`),
+    cell('order-time', new Date(order.createdAt).toLocaleString(), order.createdAt),
+  );
+  return li;
+}
+
+/**
+ * Stands in for my.tradePay: the Alipay emulator's cashier page in an overlay. Its Pay and Cancel
+ * buttons tell the emulator, then post {type: 'alipay-cashier', tradeNo, resultCode} to this window.
+ * Closing the overlay (a click beside it, Escape) is the buyer backing out: 6001, as Alipay says it.
+ */
+function cashierTradePay({ tradeNO }) {
+  if (!outputs.cashierUrl) return Promise.reject(new Error('this local cloud offers no cashier page'));
+  const origin = new URL(outputs.cashierUrl, location.href).origin;
+  return new Promise((resolve) => {
+    const overlay = document.createElement('div');
+    overlay.className = 'overlay';
+    overlay.dataset.testid = 'cashier';
+    const frame = document.createElement('iframe');
+    frame.title = 'Alipay cashier';
+    frame.dataset.testid = 'cashier-frame';
+    frame.src = `${outputs.cashierUrl}?tradeNo=${encodeURIComponent(tradeNO)}`;
+    overlay.append(frame);
+
+    const onMessage = (e) => {
+      const data = e.data;
+      // Any window may post here: only this cashier's answer about this trade counts.
+      if (e.origin !== origin || e.source !== frame.contentWindow) return;
+      if (!data || data.type !== 'alipay-cashier' || data.tradeNo !== tradeNO) return;
+      finish(String(data.resultCode));
+    };
+    const onKey = (e) => e.key === 'Escape' && finish('6001');
+    overlay.onclick = (e) => e.target === overlay && finish('6001');
+    function finish(resultCode) {
+      window.removeEventListener('message', onMessage);
+      document.removeEventListener('keydown', onKey);
+      overlay.remove();
+      resolve({ resultCode });
+    }
+    window.addEventListener('message', onMessage);
+    document.addEventListener('keydown', onKey);
+    document.body.append(overlay);
+  });
+}
+
+/** What became of the purchase, from the order as the server sees it after the cashier closed. */
+function payOutcome(order, resultCode) {
+  if (order.status === 'PAID') return `${order.title}: paid`;
+  if (resultCode === '6001') return 'payment cancelled';
+  return `${order.title}: not paid (cashier ${resultCode}, order ${order.status})`;
+}
+
+$('buy').onclick = () =>
+  busy(async () => {
+    $('buy').disabled = true; // one order per click
+    $('pay-result').textContent = '';
+    delete $('pay-result').dataset.status;
+    let resultCode;
+    let order;
+    let failure;
+    try {
+      order = await client.pay(PRO_SKU, async (args) => {
+        ({ resultCode } = await cashierTradePay(args));
+        return { resultCode };
+      });
+    } catch (e) {
+      failure = e;
+    }
+    $('buy').disabled = false;
+    // Also after a failure: the order may have been created, and stays in the list.
+    await showOrders().catch((e) => (failure ??= e));
+    if (failure) throw failure;
+    $('pay-result').textContent = payOutcome(order, resultCode);
+    $('pay-result').dataset.status = order.status;
+  });
 
 /** Runs `work`; errors go to the status line. `data-busy` marks the page as settling (tests wait on it). */
 async function busy(work) {

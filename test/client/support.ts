@@ -30,11 +30,12 @@ export async function rejection(p: Promise<unknown>): Promise<ClientError> {
   throw new Error('expected a ClientError, but the call succeeded');
 }
 
-/** Which session-function actions and db ops a recorded transport sent, in order. */
+/** Which session-function actions and function ops (`db:put`, `pay:create`: the invoked function's name) a recorded transport sent, in order. */
 export const calls = (requests: HttpRequest[]): string[] =>
   requests.map((r) => {
     const body = JSON.parse(r.body || '{}');
-    return body.op ? `db:${body.op}` : `session:${body.action ?? 'login'}`;
+    const fn = /\/functions\/([^/]+)\/invocations$/.exec(r.url)?.[1];
+    return fn ? `${fn}:${body.op}` : `session:${body.action ?? 'login'}`;
   });
 
 /** What the fake session function answers one request with: JSON `body`, HTTP `status` (200 unless given). */
@@ -44,17 +45,17 @@ export interface FakeAnswer {
 }
 
 /**
- * The session function without a network: `answer` gets each request's parsed body and says what
- * to answer (it may wait, to hold a request open). Records every request, so a test can also see
- * that nothing was sent.
+ * The session function (or any function) without a network: `answer` gets each request's parsed
+ * body, and the request itself, and says what to answer (it may wait, to hold a request open).
+ * Records every request, so a test can also see that nothing was sent.
  */
 export function fakeSessionFunction(
-  answer: (body: any) => FakeAnswer | Promise<FakeAnswer> = () => ({ status: 500, body: { error: { code: 'Unexpected', message: 'no request expected' } } }),
+  answer: (body: any, req: HttpRequest) => FakeAnswer | Promise<FakeAnswer> = () => ({ status: 500, body: { error: { code: 'Unexpected', message: 'no request expected' } } }),
 ): Transport & { requests: HttpRequest[]; bodies: () => any[] } {
   const requests: HttpRequest[] = [];
   const transport = async (req: HttpRequest) => {
     requests.push(req);
-    const { status = 200, body } = await answer(JSON.parse(req.body));
+    const { status = 200, body } = await answer(JSON.parse(req.body), req);
     return { status, headers: { 'content-type': 'application/json' }, text: JSON.stringify(body) };
   };
   return Object.assign(transport, { requests, bodies: () => requests.map((r) => JSON.parse(r.body)) });
@@ -78,6 +79,8 @@ export const OFFLINE_CONFIG = {
   SessionUrl: 'http://127.0.0.1:1/session',
   endpoint: 'http://127.0.0.1:1',
 };
+/** OFFLINE_CONFIG of a stack with payments: the pay function in a service of its own, as the stack deploys it. */
+export const OFFLINE_PAY_CONFIG = { ...OFFLINE_CONFIG, PayServiceName: 'svc-pay', PayFunctionName: 'pay', NotifyUrl: 'http://127.0.0.1:1/notify' };
 /** The client's default storage key for the session. */
 export const SESSION_KEY = 'miniapp.session';
 

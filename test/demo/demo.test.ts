@@ -1,33 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LocalCloud } from '../../local/cloud';
-import { demoRoute } from '../../local/demo';
-import { buildClient, ROOT } from '../../tools/build-client';
-import { newOpenId, newUserId, startCloud } from '../support/local';
+import { ROOT } from '../../tools/build-client';
+import { newOpenId, newUserId } from '../support/local';
+import { browserAvailable, launchBrowser, settled, startDemoCloud } from './support';
 
-/** Debian's chromium (apt-get install chromium); playwright-core cannot download browsers here. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = path.join(ROOT, '.local', 'screenshots', 'demo.png');
-const available = fs.existsSync(CHROMIUM);
-if (!available) console.warn(`test/demo skipped: no browser at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
 
-(available ? describe : describe.skip)('todo demo in a browser', () => {
+(browserAvailable ? describe : describe.skip)('todo demo in a browser', () => {
   let cloud: LocalCloud;
   let browser: Browser;
   let base = '';
 
   beforeAll(async () => {
-    await buildClient();
-    let config: LocalCloud['config'] | undefined;
-    cloud = await startCloud({ fcExtraRoute: demoRoute(ROOT, () => config) });
-    config = cloud.config;
-    base = `${cloud.config.endpoint}/demo/`;
-    // launch() gives the browser a fresh temporary profile of its own (it refuses --user-data-dir).
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ cloud, base } = await startDemoCloud());
+    browser = await launchBrowser();
   }, 60000);
   afterAll(async () => {
     await browser?.close();
@@ -36,9 +24,6 @@ if (!available) console.warn(`test/demo skipped: no browser at ${CHROMIUM} (apt-
 
   /** Headers as sent on the wire for each InvokeFunction call: the browser decides what actually goes out. */
   const invokeHeaders: Record<string, string>[] = [];
-
-  /** The page marks <body data-busy> from a click until the list (and, on login, who is logged in) is shown again. */
-  const settled = (page: Page) => page.waitForSelector('body:not([data-busy])', { state: 'attached' });
 
   /** A fresh browser profile (own localStorage), logged in with a user id through the page's simulated Alipay login, as it opens. */
   async function logIn(userId: string): Promise<{ context: BrowserContext; page: Page }> {
