@@ -160,7 +160,7 @@ export class LocalCloud {
       appPublicKeyPem: this.keys.app.publicKeyPem,
       gatewayPrivateKeyPem: this.keys.gateway.privateKeyPem,
       aesKey: this.deployment.parameters.AesKey || undefined,
-      tradesFile: opts.stateDir ? path.join(opts.stateDir, 'alipay-trades.json') : undefined,
+      tradesFile: opts.stateDir ? path.join(opts.stateDir, 'alipay-trades.jsonl') : undefined,
       log,
       ...opts.alipay,
     });

@@ -1,5 +1,6 @@
 import { OPEN_ID_PATTERN, UNION_ID_PATTERN, USER_ID_PATTERN, type AlipayIds } from './ids';
 import { MOBILE_PATTERN } from './phone';
+import { TRADE_NO_PATTERN } from './trade-request';
 
 /**
  * The bodies of the development endpoints that stand in for in-app APIs (`my.getAuthCode`,
@@ -42,6 +43,29 @@ export function parsePhoneNumberRequest(body: string): DevRequest<string> {
   }
   return { ok: true, value: fields.mobile };
 }
+
+/** What the cashier reports back: the buyer paid, or closed the cashier without paying. */
+export type PayOutcome = 'paid' | 'cancelled';
+const PAY_SHAPE = 'body must be JSON {"tradeNo": trade_no (16-64 digits), "outcome": "paid" | "cancelled"}';
+const REFUND_SHAPE = 'body must be JSON {"tradeNo": trade_no (16-64 digits)}';
+
+/** `{"tradeNo", "outcome"}`: the buyer's choice in the local cashier (my.tradePay). */
+export function parsePayRequest(body: string): DevRequest<{ tradeNo: string; outcome: PayOutcome }> {
+  const fields = jsonObject(body);
+  if (!fields || Object.keys(fields).length !== 2 || !isTradeNo(fields.tradeNo) || (fields.outcome !== 'paid' && fields.outcome !== 'cancelled')) {
+    return { ok: false, error: PAY_SHAPE };
+  }
+  return { ok: true, value: { tradeNo: fields.tradeNo, outcome: fields.outcome } };
+}
+
+/** `{"tradeNo"}`: a full refund, as the merchant would ask with alipay.trade.refund. */
+export function parseRefundRequest(body: string): DevRequest<{ tradeNo: string }> {
+  const fields = jsonObject(body);
+  if (!fields || Object.keys(fields).length !== 1 || !isTradeNo(fields.tradeNo)) return { ok: false, error: REFUND_SHAPE };
+  return { ok: true, value: { tradeNo: fields.tradeNo } };
+}
+
+const isTradeNo = (value: unknown): value is string => typeof value === 'string' && TRADE_NO_PATTERN.test(value);
 
 /** The body as a JSON object (not null, not an array), or undefined. */
 function jsonObject(body: string): Record<string, unknown> | undefined {

@@ -55,6 +55,42 @@ export const alipayErrors = {
 };
 
 /**
+ * Business failures of the trade APIs (alipay.trade.*): code 40004 "Business Failed" with an ACQ.*
+ * sub_code, answered inside the method's own response key (`alipay_trade_create_response`), as in
+ * captured production answers such as `{"alipay_trade_create_response":{"code":"40004","msg":
+ * "Business Failed","sub_code":"ACQ.INVALID_PARAMETER","sub_msg":"参数无效:买家不能为空"},"sign":…}`
+ * (cnblogs.com/JavaGoTray/p/18873048) and developer.aliyun.com/ask/140517. sub_msg wording: the
+ * ACQ catalogue in github.com/Bishoptylaor/paypay (alipay/utils) and Alipay's English error table
+ * for alipay.trade.* (open.alitrip.com/docs/doc.htm?articleId=104632).
+ */
+const business = (sub_code: string, sub_msg: string): AlipayErrorValue => ({ code: '40004', msg: 'Business Failed', sub_code, sub_msg });
+
+export const tradeErrors = {
+  /** Parameter problems; the gateway names the problem after "参数无效:" (e.g. 订单总金额格式错误, csdn 132824075). */
+  invalidParameter: (what: string) => business('ACQ.INVALID_PARAMETER', `参数无效:${what}`),
+  /** "订单金额不能小于等于0，且不能大于100000000元" (paypay's catalogue, "solution" column). */
+  totalFeeExceed: () => business('ACQ.TOTAL_FEE_EXCEED', '订单总金额超过限额'),
+  /** A product_code the app has not signed for ("请校验传入的product_code参数是否正确"). */
+  accessForbidden: () => business('ACQ.ACCESS_FORBIDDEN', '无权限使用接口'),
+  /** Same out_trade_no, different amount or subject ("交易关键信息…与已存交易的信息不一致"). */
+  contextInconsistent: () => business('ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改'),
+  /** Same out_trade_no, different buyer ("The payment transaction exists but the buyer is different"). */
+  buyerNotMatch: () => business('ACQ.TRADE_BUYER_NOT_MATCH', '交易买家不匹配'),
+  tradeHasSuccess: () => business('ACQ.TRADE_HAS_SUCCESS', '交易已被支付'),
+  /** "已经关闭（超时未支付或者已全额退款）": a fully refunded trade is closed too. */
+  tradeHasClose: () => business('ACQ.TRADE_HAS_CLOSE', '交易已经关闭'),
+  tradeNotExist: () => business('ACQ.TRADE_NOT_EXIST', '交易不存在'),
+  /** alipay.trade.close on a trade that is not waiting for payment ("只有等待买家付款状态下才能发起交易关闭", apifox's close page). */
+  tradeStatusError: () => business('ACQ.TRADE_STATUS_ERROR', '交易状态不合法'),
+  /**
+   * The "unknown outcome" answer: code 20000 with aop.ACQ.SYSTEM_ERROR, after which the caller
+   * must query the trade (developer.aliyun.com/ask/285430; 20000 "Service Currently Unavailable"
+   * is the gateway's public code, open.alitrip.com articleId=105806).
+   */
+  systemError: (): AlipayErrorValue => ({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'aop.ACQ.SYSTEM_ERROR', sub_msg: '系统异常' }),
+};
+
+/**
  * The stock page of Alipay's front door (Tengine, which names itself in the pages it serves) for
  * what never reaches the gateway: an unknown path, and what the shared HTTP front (local/http.ts)
  * refuses. The gateway's own errors are `error_response` bodies, above.

@@ -52,6 +52,21 @@ describe('pay', () => {
     ]);
   });
 
+  it('round trips (Tablestore calls per request, from the log lines): create 5, a cached-session get 1, a notification 2', async () => {
+    const me = await login(cloud);
+    const order = await createOrder(cloud, me);
+    await payOp(cloud, me, { op: 'get', orderId: order.orderId });
+    await cashier(cloud, order.tradeNo!, 'paid');
+    await cloud.alipay.whenNotificationsIdle();
+    const pay = functionLines(cloud, 'pay').slice(-2);
+    // create: the session, then the order, its pending row and the buyer's ids at once, then the trade no.
+    expect(pay.map((l) => [l.op, l.ots])).toEqual([
+      ['create', 5],
+      ['get', 1],
+    ]);
+    expect(functionLines(cloud, 'notify').filter((l) => l.order === order.orderId).map((l) => l.ots)).toEqual([2]);
+  });
+
   it('a cancelled cashier leaves the order WAIT_BUYER_PAY, and no notification is sent', async () => {
     const me = await login(cloud);
     const order = await createOrder(cloud, me);

@@ -52,7 +52,7 @@ describe('payments under 20% upstream faults', () => {
   /** A call that the client would retry: until it answers data, at most 8 tries. */
   async function retried<T>(fn: () => Promise<{ data?: T; error?: { code: string } }>): Promise<T | undefined> {
     for (let i = 0; i < 8; i++) {
-      const answer = await fn().catch(() => ({ error: { code: 'Transport' } }));
+      const answer: { data?: T; error?: { code: string } } = await fn().catch(() => ({ error: { code: 'Transport' } }));
       if (answer.data !== undefined) return answer.data;
       count(`client-retry:${answer.error?.code}`);
     }
