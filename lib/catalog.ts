@@ -32,9 +32,10 @@ export function loadCatalog(file = CATALOG_FILE): Catalog {
     throw new CatalogError(`${where} is not JSON: ${(e as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CatalogError(`${where} must be an object: {"<sku>": {"title", "amount"}}`);
-  // JSON.parse keeps the last of two equal keys silently: a duplicated sku would lose a product.
-  const duplicate = firstDuplicateTopLevelKey(text);
-  if (duplicate !== undefined) throw new CatalogError(`${where}: sku "${duplicate}" appears twice`);
+  // JSON.parse keeps the last of two equal keys silently: a duplicated sku would lose a product,
+  // a duplicated amount would set the price to whichever came last.
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== undefined) throw new CatalogError(`${where}: "${duplicate}" appears twice in one object`);
   const skus = Object.keys(parsed);
   if (skus.length === 0) throw new CatalogError(`${where} has no products`);
   const catalog: Catalog = {};
@@ -57,28 +58,29 @@ export function loadCatalog(file = CATALOG_FILE): Catalog {
 
 const amountCents = (amount: string): number => Math.round(Number(amount) * 100);
 
-/** The first key that occurs twice in the top-level object of valid JSON text (string-aware scan). */
-function firstDuplicateTopLevelKey(text: string): string | undefined {
-  const seen = new Set<string>();
-  let depth = 0;
+/** The first key that occurs twice in one object anywhere in valid JSON text (a string-aware scan). */
+function firstDuplicateKey(text: string): string | undefined {
+  // One entry per open bracket: the keys seen so far for an object, null for an array.
+  const open: (Set<string> | null)[] = [];
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') {
       let j = i + 1;
       while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      if (depth === 1 && expectKey) {
+      const keys = open[open.length - 1];
+      if (keys && expectKey) {
         const key = JSON.parse(text.slice(i, j + 1)) as string;
-        if (seen.has(key)) return key;
-        seen.add(key);
+        if (keys.has(key)) return key;
+        keys.add(key);
         expectKey = false;
       }
       i = j;
     } else if (c === '{' || c === '[') {
-      depth++;
-      expectKey = c === '{' && depth === 1;
-    } else if (c === '}' || c === ']') depth--;
-    else if (c === ',' && depth === 1) expectKey = true;
+      open.push(c === '{' ? new Set() : null);
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') open.pop();
+    else if (c === ',') expectKey = open[open.length - 1] !== null;
   }
   return undefined;
 }

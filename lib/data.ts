@@ -34,7 +34,7 @@ export interface DataProps {
  * - `orders` (orderId): one row per payment order. The orderId is Alipay's out_trade_no, so a
  *   notification finds its order in one read; it starts with the account's key, so one person's
  *   orders are one range, and pending orders are also listed under `pending_` rows the reconcile
- *   timer scans (lambda/pay/orders.ts).
+ *   timer scans (lambda/shared/orders.ts).
  */
 export class Data extends ros.Construct {
   readonly instance: ots.InstanceV2;

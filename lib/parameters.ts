@@ -51,7 +51,7 @@ export class StackParameters extends ros.Construct {
     });
     this.alipayPublicKey = new ros.RosParameter(this, 'AlipayPublicKey', {
       type: ros.RosParameterType.STRING,
-      description: "Alipay's public key. When set, the session function verifies the signature of every Alipay answer (recommended).",
+      description: "Alipay's public key. When set, every Alipay answer is verified (recommended for login, required for payments: without it pay answers NotConfigured and every notification is refused).",
       defaultValue: '',
       // An RSA2048 public key is at most ~460 characters as PEM with CRLF line breaks (see PrivateKey).
       maxLength: MAX_PUBLIC_KEY_LENGTH,

@@ -12,6 +12,8 @@ import * as vm from 'node:vm';
 import * as esbuild from 'esbuild';
 import * as ts from 'typescript';
 import { LAMBDA_ROOT, bundledCode } from '../../lib/bundle';
+import { type Catalog, loadCatalog } from '../../lib/catalog';
+import { PAY_FUNCTION } from '../../lib/payments';
 import { synthCached } from './synth';
 import { resourcesOfType } from './template';
 
@@ -41,6 +43,16 @@ function compilesSloppy(code: string): boolean {
   }
 }
 
+/**
+ * A catalog as esbuild writes an imported JSON object when it minifies: keys bare where they are
+ * identifiers, strings double-quoted with non-ASCII escaped (esbuild's default ASCII charset).
+ */
+function catalogLiteral(catalog: Catalog): string {
+  const str = (s: string) => JSON.stringify(s).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : str(k));
+  return `{${Object.entries(catalog).map(([sku, p]) => `${key(sku)}:{title:${str(p.title)},amount:${str(p.amount)}}`).join(',')}}`;
+}
+
 describe('strictness detectors fire', () => {
   it.each([
     ['"use strict";var a=1;', false],
@@ -66,11 +78,31 @@ describe('synthesized function bundles', () => {
     });
   };
 
+  /** The bundle of the function named `name`. */
+  const bundleOf = (name: string): string => {
+    const [id] = resourcesOfType(synthCached().template, 'ALIYUN::FC::Function').find(([, r]) => r.Properties?.FunctionName === name)!;
+    return bundles().find(([bundleId]) => bundleId === id)![1];
+  };
+
   it('exist for every function, one index.js each (the handler index.handler)', () => {
     const found = bundles();
     expect(found.length).toBe(resourcesOfType(synthCached().template, 'ALIYUN::FC::Function').length);
     for (const [, r] of resourcesOfType(synthCached().template, 'ALIYUN::FC::Function')) expect(r.Properties?.Handler).toBe('index.handler');
     for (const [, code] of found) expect(code).toMatch(/\bhandler\b/);
+  });
+
+  it('exist for all five functions, each a different bundle', () => {
+    const functions = resourcesOfType(synthCached().template, 'ALIYUN::FC::Function').map(([, r]) => r.Properties?.FunctionName).sort();
+    expect(functions).toEqual(['db', 'notify', 'pay', 'reconcile', 'session']);
+    expect(new Set(bundles().map(([, code]) => code)).size).toBe(functions.length);
+  });
+
+  it("the pay bundle holds catalog.json exactly as lib/catalog.ts reads it at synth, and no other bundle holds it", () => {
+    const catalog = catalogLiteral(loadCatalog());
+    const pay = bundleOf(PAY_FUNCTION);
+    expect(pay).toContain(catalog);
+    const holders = bundles().filter(([, code]) => code.includes(catalog)).map(([, code]) => code === pay);
+    expect(holders).toEqual([true]);
   });
 
   it('do not start with a "use strict" directive', () => {

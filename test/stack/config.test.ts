@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ConfigError, readConfig } from '../../lib/config';
 import { generateQualifier, loadAppContext, readProjectContext } from '../../lib/project-context';
 import { CDK_JSON_CONTEXT, ProjectRun, TEST_QUALIFIER, TempProject, synth, synthCached } from './synth';
-import { Template, only, resourcesOfType } from './template';
+import { Template, resourcesOfType } from './template';
 
 const GOOD_APP_ID = '2021001234567890';
 const OTHER_APP_ID = '2021009876543210';
@@ -27,6 +27,10 @@ const configError = (values: Record<string, unknown>): ConfigError => {
   throw new Error(`readConfig accepted ${JSON.stringify(values)}`);
 };
 const bucket = (qualifier: string) => `cdk-${qualifier}-assets-\${ALIYUN::Region}`;
+/** One function's code per function: session, db, pay, notify, reconcile. */
+const FUNCTION_COUNT = 5;
+/** The code bucket of every function, when `qualifier` names it. */
+const everyFunctionIn = (qualifier: string) => Array(FUNCTION_COUNT).fill(bucket(qualifier));
 /** The Fn::Sub bucket name of every function's code in a template. */
 const codeBuckets = (t: Template) =>
   resourcesOfType(t, 'ALIYUN::FC::Function').map(([, r]) => ((r.Properties?.Code as { OssBucketName: { 'Fn::Sub': string } }).OssBucketName)['Fn::Sub']);
@@ -254,9 +258,9 @@ describe('synth with context', () => {
   });
 
   it("the qualifier, and only it, names the functions' code bucket (OSS bucket names are global)", () => {
-    expect(codeBuckets(synthCached().template)).toEqual([bucket(TEST_QUALIFIER), bucket(TEST_QUALIFIER)]);
-    expect(codeBuckets(synthCached({ appId: GOOD_APP_ID }).template)).toEqual([bucket(TEST_QUALIFIER), bucket(TEST_QUALIFIER)]);
-    expect(codeBuckets(synthCached({ qualifier: 'mine1' }).template)).toEqual([bucket('mine1'), bucket('mine1')]);
+    expect(codeBuckets(synthCached().template)).toEqual(everyFunctionIn(TEST_QUALIFIER));
+    expect(codeBuckets(synthCached({ appId: GOOD_APP_ID }).template)).toEqual(everyFunctionIn(TEST_QUALIFIER));
+    expect(codeBuckets(synthCached({ qualifier: 'mine1' }).template)).toEqual(everyFunctionIn('mine1'));
   });
 
   it('without appId the AppId parameter has no Default (the deployer must give it)', () => {
@@ -276,13 +280,14 @@ describe('synth with context', () => {
   });
 });
 
+/** Every account-wide name (FC services, RAM roles and their policies) starts with `prefix`: exactly these. */
 function expectNames(template: Template, prefix: string): void {
-  expect(only(template, 'ALIYUN::FC::Service')[1].Properties?.ServiceName).toBe(prefix);
+  const services = resourcesOfType(template, 'ALIYUN::FC::Service').map(([, r]) => r.Properties?.ServiceName);
+  expect(services.sort()).toEqual([prefix, `${prefix}-notify`, `${prefix}-pay`, `${prefix}-reconcile`]);
   const roles = resourcesOfType(template, 'ALIYUN::RAM::Role').map(([, r]) => r.Properties);
-  expect(roles.map((r) => r?.RoleName).sort()).toEqual([`${prefix}-client`, `${prefix}-fc`]);
-  for (const role of roles) {
-    for (const policy of role?.Policies ?? []) expect(policy.PolicyName).toMatch(new RegExp(`^${prefix}-(fc|client)-`));
-  }
+  expect(roles.map((r) => r?.RoleName).sort()).toEqual([`${prefix}-client`, `${prefix}-fc`, `${prefix}-notify-fc`, `${prefix}-pay-fc`, `${prefix}-reconcile-fc`]);
+  const policies = roles.flatMap((role) => (role?.Policies ?? []).map((policy: { PolicyName: string }) => policy.PolicyName));
+  expect(policies.sort()).toEqual([`${prefix}-client-invoke`, `${prefix}-fc-access`, `${prefix}-notify-fc-access`, `${prefix}-pay-fc-access`, `${prefix}-reconcile-fc-access`]);
 }
 
 describe('the real entry (tools/synth.ts = npm run synth, and the app command as the CLI runs it), each in a project of its own', () => {
@@ -341,7 +346,7 @@ describe('the real entry (tools/synth.ts = npm run synth, and the app command as
       expect(q).toMatch(GENERATED_QUALIFIER);
       expect(first.contextFile).toBe(`${JSON.stringify({ qualifier: q }, null, 2)}\n`);
       expect(first.stderr).toContain(`Asset qualifier: generated "${q}" and saved it in cdk.context.json; ros-cdk deploy uploads code to the OSS bucket cdk-${q}-assets-<region>.`);
-      expect(codeBuckets(JSON.parse(first.templateJson!))).toEqual([bucket(q), bucket(q)]);
+      expect(codeBuckets(JSON.parse(first.templateJson!))).toEqual(everyFunctionIn(q));
       expect(new Set(manifestBuckets(first.assetsJson!))).toEqual(new Set([bucket(q)]));
     },
     TIMEOUT,
@@ -441,7 +446,7 @@ describe('the real entry (tools/synth.ts = npm run synth, and the app command as
       expect(run.stderr).toBe('');
       const template = JSON.parse(run.templateJson!) as Template;
       expect(template.Parameters?.AppId?.Default).toBe(GOOD_APP_ID);
-      expect(codeBuckets(template)).toEqual([bucket('pinned1'), bucket('pinned1')]);
+      expect(codeBuckets(template)).toEqual(everyFunctionIn('pinned1'));
       expect(new Set(manifestBuckets(run.assetsJson!))).toEqual(new Set([bucket('pinned1')]));
       expect(JSON.parse(run.contextFile!)).toEqual({ qualifier: 'ctxfile1', other: 'kept' });
     },

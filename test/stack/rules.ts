@@ -4,7 +4,7 @@
  * Type, never by logical id, so a resource added later is checked too.
  * Each rule returns its violations; an empty list means the template passes.
  */
-import { Template, asArray, isObject, resourcesOfType, walk } from './template';
+import { Template, asArray, isObject, resolve, resourcesOfType, walk } from './template';
 
 export interface Violation {
   readonly rule: string;
@@ -79,8 +79,25 @@ export const functionTimeoutConfigured: Rule = {
 };
 
 /**
- * `fc-trigger-http-not-anonymous`, relaxed for the login endpoint: at most one anonymous HTTP
- * trigger, and it accepts POST only. An HTTP trigger must state its AuthType.
+ * The functions whose callers can't sign an FC request, so their HTTP trigger must be anonymous:
+ * the login (the caller has no credentials yet) and Alipay's payment notifications (Alipay signs
+ * its own way, checked by the function). Every other function is invoked with credentials or by a timer.
+ */
+export const ANONYMOUS_ENDPOINTS = ['session', 'notify'];
+
+/** A trigger's function name as a string (a literal, or a GetAtt of the function resource), or undefined. */
+function functionNameOf(t: Template, trigger: Record<string, any> | undefined): string | undefined {
+  try {
+    return resolve(t, prop(trigger, 'FunctionName'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `fc-trigger-http-not-anonymous`, relaxed for the endpoints that can't be signed for: an anonymous
+ * HTTP trigger only on a function of ANONYMOUS_ENDPOINTS, at most one per endpoint, accepting POST
+ * only. An HTTP trigger must state its AuthType.
  */
 export const anonymousHttpTriggerLimited: Rule = {
   id: 'fc-trigger-http-not-anonymous',
@@ -88,7 +105,7 @@ export const anonymousHttpTriggerLimited: Rule = {
     const rule = 'fc-trigger-http-not-anonymous';
     const http = ofTypes(t, TRIGGER_TYPES).filter(([, r]) => String(r.Properties?.TriggerType).toLowerCase() === 'http');
     const violations: Violation[] = [];
-    const anonymous: string[] = [];
+    const anonymous = new Map<string, string[]>();
     for (const [id, r] of http) {
       const config = r.Properties?.TriggerConfig;
       const auth = prop(config, 'AuthType');
@@ -97,16 +114,46 @@ export const anonymousHttpTriggerLimited: Rule = {
         continue;
       }
       if (auth.toLowerCase() !== 'anonymous') continue;
-      anonymous.push(id);
+      const fn = functionNameOf(t, r.Properties);
+      if (fn === undefined || !ANONYMOUS_ENDPOINTS.includes(fn)) {
+        violations.push({ rule, where: `${id}.FunctionName`, message: `anonymous HTTP trigger on ${fn === undefined ? 'a function that cannot be resolved' : `function ${fn}`}; only ${ANONYMOUS_ENDPOINTS.join(', ')} may have one` });
+      } else {
+        anonymous.set(fn, [...(anonymous.get(fn) ?? []), id]);
+      }
       const methods = asArray(prop(config, 'Methods'));
       if (methods.length !== 1 || String(methods[0]).toUpperCase() !== 'POST') {
         violations.push({ rule, where: `${id}.TriggerConfig.Methods`, message: `anonymous HTTP trigger must accept POST only, accepts ${JSON.stringify(methods)}` });
       }
     }
-    if (anonymous.length > 1) {
-      violations.push({ rule, where: anonymous.join(', '), message: `${anonymous.length} anonymous HTTP triggers; at most one (the login endpoint) is allowed` });
+    for (const [fn, ids] of anonymous) {
+      if (ids.length > 1) violations.push({ rule, where: ids.join(', '), message: `${ids.length} anonymous HTTP triggers on ${fn}; at most one per endpoint` });
     }
     return violations;
+  },
+};
+
+/**
+ * In FC 2.0 the RAM role is the service's, shared by all its functions: two services binding one
+ * role would give each the other's grants, undoing a service per function (lib/payments.ts).
+ */
+export const serviceRoleNotShared: Rule = {
+  id: 'fc-service-role-not-shared',
+  check: (t) => {
+    const byRole = new Map<string, string[]>();
+    for (const [id, r] of resourcesOfType(t, 'ALIYUN::FC::Service')) {
+      const role = r.Properties?.Role;
+      if (!isSet(role)) continue; // fc-service-bind-role reports it
+      let key: string;
+      try {
+        key = resolve(t, role);
+      } catch {
+        key = JSON.stringify(role);
+      }
+      byRole.set(key, [...(byRole.get(key) ?? []), id]);
+    }
+    return [...byRole]
+      .filter(([, ids]) => ids.length > 1)
+      .map(([role, ids]) => ({ rule: 'fc-service-role-not-shared', where: ids.map((id) => `${id}.Role`).join(', '), message: `${ids.length} services bind role ${role}` }));
   },
 };
 
@@ -209,6 +256,7 @@ export const RULES: Rule[] = [
   runtimeNotDeprecated,
   serviceLogEnabled,
   serviceBindsRole,
+  serviceRoleNotShared,
   functionTimeoutConfigured,
   anonymousHttpTriggerLimited,
   sensitiveParametersNoEcho,

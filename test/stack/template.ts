@@ -1,6 +1,6 @@
 /**
  * Test helper (not a test): types for a ROS template and small, generic ways to query it.
- * `resolve` evaluates the intrinsics this stack uses (Ref, Fn::GetAtt, Fn::Sub) down to plain
+ * `resolve` evaluates the intrinsics this stack uses (Ref, Fn::GetAtt, Fn::Sub, Fn::Join) down to plain
  * strings, so a test can say "this ARN is the ARN of that resource" instead of comparing
  * token shapes.
  */
@@ -81,7 +81,7 @@ const ATTRIBUTES: Record<string, Record<string, (props: Record<string, any>, t: 
 };
 
 /**
- * Evaluates Ref / Fn::GetAtt / Fn::Sub to a string. A parameter resolves to `<param:Name>`,
+ * Evaluates Ref / Fn::GetAtt / Fn::Sub / Fn::Join to a string. A parameter resolves to `<param:Name>`,
  * a pseudo parameter to `<Region>` / `<AccountId>`. Throws on anything else, so a test can't
  * silently compare an unresolved shape.
  */
@@ -101,6 +101,10 @@ export function resolve(template: Template, value: unknown): string {
     if (!resource) throw new Error(`Fn::GetAtt of unknown resource ${id}`);
     const attribute = ATTRIBUTES[resource.Type]?.[attr];
     return attribute ? attribute(resource.Properties ?? {}, template) : `<GetAtt:${id}.${attr}>`;
+  }
+  if ('Fn::Join' in value) {
+    const [separator, parts] = value['Fn::Join'] as [string, unknown[]];
+    return parts.map((part) => resolve(template, part)).join(separator);
   }
   if ('Fn::Sub' in value) {
     const sub = value['Fn::Sub'];
