@@ -9,8 +9,9 @@ const ORDERS = Number(process.env.PAYMENT_FAULT_ORDERS ?? 24);
 const MINUTE = 60_000;
 
 /**
- * Payments under 20% injected upstream faults: Tablestore errors and lost answers, Alipay 5xx and
- * badly signed answers, and notifications dropped, duplicated, delayed and reordered. Whatever
+ * Payments under 20% injected upstream faults: Tablestore errors and lost answers; Alipay 5xx,
+ * badly signed answers, system errors and answers lost after the trade changed (the client times
+ * out); and notifications dropped, duplicated, delayed and reordered. Whatever
  * happens, no order is paid twice, no created order is lost, and every order the cashier paid
  * ends PAID once the recovery paths (check, read-time query, reconcile) have run.
  */
@@ -33,7 +34,8 @@ describe('payments under 20% upstream faults', () => {
       alipay: {
         fault: (method): AlipayFault | undefined => {
           if (!method.startsWith('alipay.trade.') || !chance()) return undefined;
-          const kind = Math.random() < 0.5 ? 'http5xx' : 'badSignature';
+          const kinds = ['http5xx', 'badSignature', 'systemError', 'timeoutAfterCommit'] as const;
+          const kind = kinds[Math.floor(Math.random() * kinds.length)];
           count(`alipay:${kind}`);
           return { kind };
         },
