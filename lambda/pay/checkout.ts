@@ -2,7 +2,7 @@ import { accountKey } from '../shared/account-row';
 import { AppError } from '../shared/errors';
 import { OtsSession, columnsOf } from '../shared/ots';
 import { type Order, OrderStore, type PublicOrder, accountPrefix, newOrderId, present } from '../shared/orders';
-import { type Buyer, Trades, changeOf } from '../shared/trade';
+import { type Buyer, TradeRefused, Trades, changeOf } from '../shared/trade';
 import { product } from './catalog';
 import type { PayConfig } from './config';
 import { encodeCursor } from './request';
@@ -43,8 +43,9 @@ export class Checkout {
       tradeNo = await trades.create(order, buyer, this.config.notifyUrl, this.config.closeAfterSeconds / 60);
     } catch (e) {
       // Alipay refused outright: no trade exists, so the order can be closed now. When Alipay was
-      // unreachable the trade may exist; the order stays pending until a query settles it.
-      if (e instanceof AppError && e.code === 'UpstreamError') await this.orders.advance(order.orderId, { status: 'CLOSED', at: Date.now() }, order).catch(() => undefined);
+      // unreachable or its answer unverifiable, the trade may exist; the order stays pending until a
+      // query settles it.
+      if (e instanceof TradeRefused) await this.orders.advance(order.orderId, { status: 'CLOSED', at: Date.now() }, order).catch(() => undefined);
       throw e;
     }
     // Not worth failing the purchase for: the notification and queries record the tradeNo too.

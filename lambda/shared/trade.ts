@@ -121,4 +121,17 @@ export class Trades {
 /** alipay-sdk's words for a request that got no answer (it sets the error's name from a minified class, so only the message is reliable). */
 const unreachable = (e: unknown): boolean => /^HttpClient Request error|HTTP 请求错误, status: 5/.test((e as Error)?.message ?? '');
 
-const refused = (answer: Answer): AppError => new AppError('UpstreamError', `Alipay refused the payment request (${answer.subCode ?? answer.code ?? 'no code'}).`);
+/** Alipay answered, verifiably, that it will not do it: unlike an unreachable or unverifiable answer, nothing happened there. */
+export class TradeRefused extends AppError {
+  constructor(answer: Answer) {
+    super('UpstreamError', `Alipay refused the payment request (${answer.subCode ?? answer.code ?? 'no code'}).`);
+  }
+}
+
+/**
+ * Code 20000 is Alipay's "service unavailable, try again": nothing is known about the trade, so it
+ * is Unavailable, not a refusal. Every other code (40004 business failure, 4000x bad request or
+ * permission) is a definite no.
+ */
+const refused = (answer: Answer): AppError =>
+  answer.code === '20000' ? new AppError('Unavailable', 'Alipay is busy; retry shortly.') : new TradeRefused(answer);

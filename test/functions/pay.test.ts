@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { AlipayFault } from '../../local/alipay';
 import type { LocalCloud } from '../../local/cloud';
 import { login, startCloud } from '../support/local';
+import { plantRow } from '../support/tables';
 import { ageOrder, cashier, createOrder, functionLines, orderRows, payOp, runReconcile } from '../support/payments';
 import { errorCode } from './helpers';
 
@@ -12,13 +14,20 @@ const MINUTE = 60_000;
 describe('pay', () => {
   let cloud: LocalCloud;
   let dropNotifications = false;
+  let alipayFault: AlipayFault['kind'] | undefined;
 
   beforeAll(async () => {
-    cloud = await startCloud({ alipay: { notifyFault: () => (dropNotifications ? { kind: 'drop' } : undefined) } });
+    cloud = await startCloud({
+      alipay: {
+        notifyFault: () => (dropNotifications ? { kind: 'drop' } : undefined),
+        fault: (method) => (method === 'alipay.trade.create' && alipayFault ? { kind: alipayFault } : undefined),
+      },
+    });
   });
   afterAll(() => cloud?.stop());
   afterEach(async () => {
     dropNotifications = false;
+    alipayFault = undefined;
     await cloud.alipay.whenNotificationsIdle();
   });
 
@@ -65,6 +74,31 @@ describe('pay', () => {
       ['get', 1],
     ]);
     expect(functionLines(cloud, 'notify').filter((l) => l.order === order.orderId).map((l) => l.ots)).toEqual([2]);
+  });
+
+  it('a create Alipay could not answer leaves the order pending (the trade may exist); a busy Alipay is Unavailable', async () => {
+    const me = await login(cloud);
+    alipayFault = 'badSignature';
+    expect(errorCode(await payOp(cloud, me, { op: 'create', sku: 'pro' }))).toBe('UpstreamError');
+    alipayFault = 'systemError';
+    expect(errorCode(await payOp(cloud, me, { op: 'create', sku: 'pro' }))).toBe('Unavailable');
+    alipayFault = undefined;
+    const { data } = await payOp(cloud, me, { op: 'list' });
+    expect(data.map((o: { status: string }) => o.status)).toEqual(['WAIT_BUYER_PAY', 'WAIT_BUYER_PAY']);
+    // The unverifiable answer's trade does exist at Alipay: a check finds it, still unpaid.
+    const [, unverified] = data;
+    expect((await payOp(cloud, me, { op: 'get', orderId: unverified.orderId, check: true })).data.status).toBe('WAIT_BUYER_PAY');
+  });
+
+  it('a trade Alipay refuses outright closes its order at once, and the create answers UpstreamError', async () => {
+    const me = await login(cloud);
+    // An account whose stored Alipay id Alipay won't take as a buyer (ACQ.INVALID_PARAMETER).
+    const accounts = cloud.fc.instance(cloud.config.PayServiceName, cloud.config.PayFunctionName)!.spec.environment.ACCOUNTS_TABLE;
+    await plantRow(cloud, accounts, [{ key: `account:${me.accountId}` }], { openId: 'not an open id', createdAt: Date.now() });
+    expect(errorCode(await payOp(cloud, me, { op: 'create', sku: 'pro' }))).toBe('UpstreamError');
+    const { data } = await payOp(cloud, me, { op: 'list' });
+    expect(data).toEqual([expect.objectContaining({ status: 'CLOSED', closedAt: expect.any(String) })]);
+    expect(data[0].tradeNo).toBeUndefined();
   });
 
   it('a cancelled cashier leaves the order WAIT_BUYER_PAY, and no notification is sent', async () => {
