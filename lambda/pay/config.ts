@@ -1,4 +1,4 @@
-import type { AlipayConfig } from '../shared/alipay-sdk';
+import { type AlipayConfig, alipayConfigFromEnv } from '../shared/alipay-sdk';
 import { numberEnv, requireEnv } from '../shared/config';
 
 export interface PayConfig {
@@ -19,13 +19,7 @@ export function loadPayConfig(): PayConfig {
       accountsTable: requireEnv('ACCOUNTS_TABLE'),
       ordersTable: requireEnv('ORDERS_TABLE'),
     },
-    alipay: {
-      appId: requireEnv('APP_ID'),
-      privateKey: requireEnv('ALIPAY_PRIVATE_KEY'),
-      alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY ?? '',
-      gateway: requireEnv('ALIPAY_GATEWAY'),
-      timeoutMs: 3000,
-    },
+    alipay: alipayConfigFromEnv(),
     notifyUrl: requireEnv('NOTIFY_URL'),
     sessionCacheSeconds: numberEnv('SESSION_CACHE_SECONDS'),
     checkAfterSeconds: numberEnv('ORDER_CHECK_AFTER_SECONDS'),

@@ -1,8 +1,6 @@
 import { AppError } from '../shared/errors';
 import { type AlipayConfig, alipaySdk } from '../shared/alipay-sdk';
 
-export type { AlipayConfig };
-
 /** Alipay sub codes that mean the user's authCode is unusable (bad, used or expired): the client must get a new one. */
 const AUTH_CODE_REJECTED = /code-invalid|code-expired|auth-code|invalid-code/i;
 

@@ -1,5 +1,5 @@
 import { numberEnv, requireEnv } from '../shared/config';
-import type { AlipayConfig } from './alipay';
+import { type AlipayConfig, alipayConfigFromEnv } from '../shared/alipay-sdk';
 import type { StsConfig } from './sts';
 
 export interface SessionConfig {
@@ -12,14 +12,7 @@ export interface SessionConfig {
 /** Everything comes from the environment the template sets; nothing is configured twice. */
 export function loadSessionConfig(): SessionConfig {
   return {
-    alipay: {
-      appId: requireEnv('APP_ID'),
-      privateKey: requireEnv('ALIPAY_PRIVATE_KEY'),
-      alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY ?? '',
-      aesKey: process.env.ALIPAY_AES_KEY ?? '',
-      gateway: requireEnv('ALIPAY_GATEWAY'),
-      timeoutMs: 3000,
-    },
+    alipay: alipayConfigFromEnv(),
     sts: {
       endpoint: requireEnv('STS_ENDPOINT'),
       clientRoleArn: requireEnv('CLIENT_ROLE_ARN'),

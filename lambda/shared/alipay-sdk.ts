@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import type { AlipaySdk } from 'alipay-sdk';
+import { requireEnv } from './config';
 
 export interface AlipayConfig {
   appId: string;
@@ -10,6 +11,19 @@ export interface AlipayConfig {
   aesKey?: string;
   gateway: string;
   timeoutMs: number;
+}
+
+/** The Alipay settings the template gives every function that calls Alipay (APP_ID, keys, gateway). */
+export function alipayConfigFromEnv(): AlipayConfig {
+  return {
+    appId: requireEnv('APP_ID'),
+    privateKey: requireEnv('ALIPAY_PRIVATE_KEY'),
+    alipayPublicKey: process.env.ALIPAY_PUBLIC_KEY ?? '',
+    aesKey: process.env.ALIPAY_AES_KEY ?? '',
+    gateway: requireEnv('ALIPAY_GATEWAY'),
+    // Well inside each function's timeout, leaving room for a retry and the Tablestore writes after.
+    timeoutMs: 3000,
+  };
 }
 
 let sdk: AlipaySdk | undefined;
