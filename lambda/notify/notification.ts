@@ -43,7 +43,9 @@ function sdk(appId: string, alipayPublicKey: string): AlipaySdk {
  */
 export function verifiedNotification(body: Buffer, appId: string, alipayPublicKey: string): Notification {
   const form = new URLSearchParams(body.toString('utf8'));
-  const params: Record<string, string> = {};
+  // No prototype: a `__proto__` field is then a field like any other, covered by the signature
+  // (on a plain object the assignment would set nothing, and an unsigned field would slip through).
+  const params: Record<string, string> = Object.create(null);
   for (const [k, v] of form) {
     // A repeated field makes "the" value ambiguous; Alipay never sends one.
     if (Object.hasOwn(params, k)) throw new Refused('malformed');
