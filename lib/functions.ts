@@ -7,7 +7,7 @@ export const SESSION_FUNCTION = 'session';
 export const DB_FUNCTION = 'db';
 export const RUNTIME = 'nodejs20';
 /** alipay-sdk stamps requests with the process's local time; Alipay expects Beijing time. */
-export const COMMON_ENVIRONMENT = { TZ: 'Asia/Shanghai' };
+const COMMON_ENVIRONMENT = { TZ: 'Asia/Shanghai' };
 
 /** Where a service's functions write their logs (one SLS logstore for the whole stack). */
 export interface LogTarget {

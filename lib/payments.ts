@@ -1,8 +1,7 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import * as fc from '@alicloud/ros-cdk-fc';
-import * as ram from '@alicloud/ros-cdk-ram';
 import { loadCatalog } from './catalog';
-import { anonymousPostTrigger, bundledFunction, fcService, type LogTarget } from './functions';
+import { type FunctionSettings, type LogTarget, anonymousPostTrigger, bundledFunction, fcService } from './functions';
 import { type Grant, functionServiceRole } from './identity';
 
 export const PAY_FUNCTION = 'pay';
@@ -49,7 +48,6 @@ export class Payments extends ros.Construct {
   readonly reconcile: fc.Function;
   readonly payService: fc.Service;
   readonly notifyTrigger: fc.Trigger;
-  readonly roles: ram.Role[] = [];
   readonly services: fc.Service[] = [];
 
   constructor(scope: ros.Construct, id: string, props: PaymentsProps) {
@@ -103,7 +101,7 @@ export class Payments extends ros.Construct {
   }
 
   /** One function in a service of its own, whose role allows exactly `grants` and writing logs. */
-  private function(id: string, name: string, props: PaymentsProps, grants: Grant[], settings: Parameters<typeof bundledFunction>[4]) {
+  private function(id: string, name: string, props: PaymentsProps, grants: Grant[], settings: FunctionSettings) {
     const serviceName = paymentServiceName(props.namePrefix, name);
     const role = functionServiceRole(this, `${id}ServiceRole`, {
       roleName: `${serviceName}-fc`,
@@ -114,7 +112,6 @@ export class Payments extends ros.Construct {
     // FC checks the role when it creates the service.
     service.addDependency(role);
     const fn = bundledFunction(this, `${id}Function`, service, name, settings, { urllib: 'shared/urllib-lite.ts' });
-    this.roles.push(role);
     this.services.push(service);
     return { service, fn };
   }

@@ -4,7 +4,7 @@ import { ORDER_ID } from '../shared/orders';
 
 export const MAX_EVENT_BYTES = 4 * 1024;
 export const MAX_LIST_LIMIT = 100;
-export const DEFAULT_LIST_LIMIT = 20;
+const DEFAULT_LIST_LIMIT = 20;
 const SKU = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 export type PayRequest =

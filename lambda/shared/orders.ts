@@ -7,7 +7,7 @@ import { OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber }
  * notification can never move an order back: WAIT_BUYER_PAY → CLOSED (closed unpaid) → PAID
  * (Alipay took the money: it outranks a close, since a verified payment is a fact) → REFUNDED.
  */
-export const STATUS_RANK = { WAIT_BUYER_PAY: 0, CLOSED: 1, PAID: 2, REFUNDED: 3 } as const;
+const STATUS_RANK = { WAIT_BUYER_PAY: 0, CLOSED: 1, PAID: 2, REFUNDED: 3 } as const;
 export type OrderStatus = keyof typeof STATUS_RANK;
 /** The column each status after the first stamps with its time. */
 const STAMP: Record<Exclude<OrderStatus, 'WAIT_BUYER_PAY'>, 'closedAt' | 'paidAt' | 'refundedAt'> = { CLOSED: 'closedAt', PAID: 'paidAt', REFUNDED: 'refundedAt' };
