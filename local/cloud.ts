@@ -194,8 +194,9 @@ export class LocalCloud {
     for (const t of of('ALIYUN::FC::Trigger').filter((t) => t.props.TriggerType === 'http')) {
       this.hosts[new URL(String(t.attributes.UrlInternet)).host] = this.fc.triggerUrl(t.props.ServiceName, t.props.FunctionName);
     }
-    // Trigger URLs exist only now: environment values naming one (pay's NOTIFY_URL) are pointed at
-    // it before any instance starts (an instance reads its environment when it starts).
+    // Environment values naming a cloud host are pointed at its emulator only now that the trigger
+    // URLs exist too (pay's NOTIFY_URL), before any instance starts: an instance reads its
+    // environment when it starts.
     for (const spec of functions) spec.environment = localEnvironment(spec.environment, this.hosts);
 
     const outputs = Object.fromEntries(
@@ -238,7 +239,8 @@ export class LocalCloud {
       handler: props.Handler,
       runtime: props.Runtime,
       codeDir,
-      environment: localEnvironment((props.EnvironmentVariables ?? {}) as Record<string, string>, this.hosts),
+      // As the template gives it; pointed at the emulators once the FC listeners are up (boot).
+      environment: (props.EnvironmentVariables ?? {}) as Record<string, string>,
       timeoutSeconds: props.Timeout ?? 3,
       memoryMB: props.MemorySize ?? 128,
       httpTrigger: trigger && httpTriggerConfig(trigger.props.TriggerConfig),

@@ -1,10 +1,10 @@
 import { generateKeyPair, signedNotification } from '../../local/alipay';
 import type { AlipayFault } from '../../local/alipay';
 import * as signing from '../../local/alipay/signing';
-import { DEV_APP_ID, type LocalCloud } from '../../local/cloud';
+import type { LocalCloud } from '../../local/cloud';
 import type { FaultDecision } from '../../local/tablestore';
 import { type LoginAnswer, type StsCredentials, authCode, newOpenId, newUserId, postSession, startCloud } from '../support/local';
-import { type OrderAnswer, ageOrder, cashier, invokePay, runReconcile } from '../support/payments';
+import { type OrderAnswer, ageOrder, cashier, invokePay, notificationFields as fields, runReconcile } from '../support/payments';
 import { invokeDb } from './helpers';
 import { STACK_FRAME, Secrets, pemBody } from '../support/secrets';
 
@@ -179,23 +179,6 @@ describe('function logs and error answers', () => {
     invocations += attempts.length;
     return attempts;
   }
-  const fields = (o: OrderAnswer, over: Record<string, string> = {}): Record<string, string> => ({
-    notify_time: '2026-12-01 10:00:05',
-    notify_type: 'trade_status_sync',
-    notify_id: `n${Math.random().toString(36).slice(2)}`,
-    app_id: DEV_APP_ID,
-    charset: 'utf-8',
-    version: '1.0',
-    sign_type: 'RSA2',
-    trade_no: o.tradeNo!,
-    out_trade_no: o.orderId,
-    trade_status: 'TRADE_SUCCESS',
-    total_amount: o.amount,
-    subject: o.title,
-    gmt_create: '2026-12-01 10:00:00',
-    gmt_payment: '2026-12-01 10:00:04',
-    ...over,
-  });
 
   it('payments: orders, the cashier, Alipay notifications real and forged, reconcile, and their failures', async () => {
     // Buyers: one of an app on open_id (trades carry buyer_open_id), one on user_id (buyer_id).

@@ -1,31 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { signedNotification } from '../../local/alipay';
-import { DEV_APP_ID, type LocalCloud } from '../../local/cloud';
+import type { LocalCloud } from '../../local/cloud';
 import { login, startCloud } from '../support/local';
-import { type OrderAnswer, cashier, createOrder, functionLines, orderRows, payOp } from '../support/payments';
-
-/** Alipay's notification fields for an order (a trade_status_sync), before signing. */
-function fields(order: OrderAnswer, over: Record<string, string> = {}): Record<string, string> {
-  return {
-    notify_time: '2026-12-01 10:00:05',
-    notify_type: 'trade_status_sync',
-    notify_id: `n${Math.random().toString(36).slice(2)}`,
-    app_id: DEV_APP_ID,
-    charset: 'utf-8',
-    version: '1.0',
-    sign_type: 'RSA2',
-    trade_no: order.tradeNo!,
-    out_trade_no: order.orderId,
-    trade_status: 'TRADE_SUCCESS',
-    total_amount: order.amount,
-    receipt_amount: order.amount,
-    buyer_pay_amount: order.amount,
-    subject: order.title,
-    gmt_create: '2026-12-01 10:00:00',
-    gmt_payment: '2026-12-01 10:00:04',
-    ...over,
-  };
-}
+import { type OrderAnswer, cashier, createOrder, functionLines, notificationFields as fields, orderRows, payOp } from '../support/payments';
 
 /**
  * notify through its anonymous HTTP trigger (NotifyUrl), with notifications signed by the emulator's

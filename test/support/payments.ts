@@ -1,4 +1,4 @@
-import type { LocalCloud } from '../../local/cloud';
+import { DEV_APP_ID, type LocalCloud } from '../../local/cloud';
 import { type LoginAnswer, type StsCredentials, fcClient } from './local';
 import { type StoredRow, allRows, operatorClient } from './tables';
 import { TableStore, call } from './tablestore-sdk';
@@ -90,3 +90,24 @@ export const functionLines = (cloud: LocalCloud, fn: string): any[] =>
       return [];
     }
   });
+
+/** Alipay's notification fields (a trade_status_sync) for an order, before signing: TRADE_SUCCESS unless `over` says otherwise. */
+export const notificationFields = (order: OrderAnswer, over: Record<string, string> = {}): Record<string, string> => ({
+  notify_time: '2026-12-01 10:00:05',
+  notify_type: 'trade_status_sync',
+  notify_id: `n${Math.random().toString(36).slice(2)}`,
+  app_id: DEV_APP_ID,
+  charset: 'utf-8',
+  version: '1.0',
+  sign_type: 'RSA2',
+  trade_no: order.tradeNo!,
+  out_trade_no: order.orderId,
+  trade_status: 'TRADE_SUCCESS',
+  total_amount: order.amount,
+  receipt_amount: order.amount,
+  buyer_pay_amount: order.amount,
+  subject: order.title,
+  gmt_create: '2026-12-01 10:00:00',
+  gmt_payment: '2026-12-01 10:00:04',
+  ...over,
+});
