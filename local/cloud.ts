@@ -92,6 +92,8 @@ export class LocalCloud {
   readonly credentials: CredentialStore;
   /** The latest lines the functions printed (tests scan them), capped so a long `npm start` doesn't grow without bound. */
   readonly functionLogs: string[] = [];
+  /** Who else hears each function log line as it is printed (the console's live log). */
+  private readonly logListeners = new Set<(line: string) => void>();
   tablestore!: TablestoreEmulator;
   sts!: StsEmulator;
   alipay!: AlipayGatewayEmulator;
@@ -187,6 +189,7 @@ export class LocalCloud {
       runTimers: opts.runTimers,
       onFunctionLog: (_fn, line) => {
         if (this.functionLogs.push(line) > MAX_KEPT_LOG_LINES) this.functionLogs.splice(0, MAX_KEPT_LOG_LINES / 10);
+        for (const listener of this.logListeners) listener(line);
         opts.log?.(line);
       },
     });
@@ -205,6 +208,12 @@ export class LocalCloud {
     const { authCodeUrl, phoneNumberUrl, payUrl, cashierUrl } = this.alipay;
     this.config = { ...outputs, endpoint: this.fc.url, authCodeUrl, phoneNumberUrl, payUrl, cashierUrl };
     if (opts.stateDir) fs.writeFileSync(path.join(opts.stateDir, 'outputs.json'), `${JSON.stringify(this.config, null, 2)}\n`);
+  }
+
+  /** Calls `listener` with each function log line from now on; returns the call that stops it. */
+  onFunctionLog(listener: (line: string) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
   }
 
   /** The deployed resources of these types, in creation order. */
