@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { AlipayGatewayEmulator, type AlipayGatewayOptions } from './alipay';
 import { CredentialStore, type PolicyDocument, type Principal } from './credentials';
 import { FcEmulator, type FcOptions, type FunctionSpec, timerTriggerFromConfig } from './fc';
+import { advertisedHost, isWildcardHost, withHost } from './host';
 import { devKeys, type DevKeys } from './keys';
 import { StsEmulator, type RoleSpec, type StsOptions, type TrustPolicyDocument } from './sts';
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from './tablestore';
@@ -20,6 +21,12 @@ export interface LocalCloudOptions {
   outdir: string;
   /** FC port (the base URL clients use); 0 = ephemeral. Other emulators always use ephemeral ports. */
   port?: number;
+  /**
+   * Address the FC API and the triggers listen on (default 127.0.0.1). With a wildcard (0.0.0.0)
+   * the client configuration names this machine's LAN address. The other emulators are reached
+   * only by the functions, so they stay on 127.0.0.1.
+   */
+  host?: string;
   /** Port of the first HTTP trigger's own root URL (SessionUrl); 0 = ephemeral. See FcOptions.triggerPort. */
   triggerPort?: number;
   /** Where keys and data live; undefined = fresh keys and in-memory data (tests). */
@@ -174,6 +181,8 @@ export class LocalCloud {
     this.hosts = {
       [`sts.${LOCAL_REGION}.aliyuncs.com`]: stsUrl,
       'openapi.alipay.com': new URL(this.alipay.gatewayUrl).origin,
+      // The sandbox gateway (cdk.json "alipayGateway": "sandbox") is played by the same emulator.
+      'openapi-sandbox.dl.alipaydev.com': new URL(this.alipay.gatewayUrl).origin,
       [new URL(otsPublicEndpoint(instance.props.InstanceName, LOCAL_REGION)).host]: otsUrl,
     };
     const functions = of('ALIYUN::FC::Function').map((r) => this.functionSpec(assembly, r));
@@ -184,7 +193,7 @@ export class LocalCloud {
       serviceRoles: this.serviceRoles(roles),
       credentials: this.credentials,
       log,
-      extraRoute: opts.fcExtraRoute,
+      extraRoute: (req, res, body) => this.alipay.serveDev(req, res, body) || (opts.fcExtraRoute?.(req, res, body) ?? false),
       triggerPort: opts.triggerPort,
       runTimers: opts.runTimers,
       onFunctionLog: (_fn, line) => {
@@ -193,7 +202,7 @@ export class LocalCloud {
         opts.log?.(line);
       },
     });
-    await this.fc.listen(opts.port ?? 0);
+    await this.fc.listen(opts.port ?? 0, opts.host);
     for (const t of of('ALIYUN::FC::Trigger').filter((t) => t.props.TriggerType === 'http')) {
       this.hosts[new URL(String(t.attributes.UrlInternet)).host] = this.fc.triggerUrl(t.props.ServiceName, t.props.FunctionName);
     }
@@ -205,8 +214,18 @@ export class LocalCloud {
     const outputs = Object.fromEntries(
       Object.entries(this.deployment.outputs).map(([k, v]) => [k, typeof v === 'string' ? pointAtLocal(v, this.hosts) : v]),
     ) as Omit<ClientConfig, 'endpoint' | 'authCodeUrl' | 'phoneNumberUrl' | 'payUrl' | 'cashierUrl'>;
+    // The dev endpoints are served on the FC port too (fcExtraRoute above), so their URLs stay the same from run to run.
+    const dev = (endpoint: string) => `${this.fc.url}${new URL(endpoint).pathname}`;
     const { authCodeUrl, phoneNumberUrl, payUrl, cashierUrl } = this.alipay;
-    this.config = { ...outputs, endpoint: this.fc.url, authCodeUrl, phoneNumberUrl, payUrl, cashierUrl };
+    const config: ClientConfig = {
+      ...outputs,
+      endpoint: this.fc.url,
+      authCodeUrl: dev(authCodeUrl),
+      phoneNumberUrl: dev(phoneNumberUrl),
+      payUrl: dev(payUrl),
+      cashierUrl: dev(cashierUrl),
+    };
+    this.config = advertise(config, opts.host);
     if (opts.stateDir) fs.writeFileSync(path.join(opts.stateDir, 'outputs.json'), `${JSON.stringify(this.config, null, 2)}\n`);
   }
 
@@ -300,6 +319,17 @@ function httpTriggerConfig(config: Record<string, unknown>): { authType: string;
     authType: String(pick('AuthType') ?? 'function').toLowerCase(),
     methods: ((pick('Methods') as string[]) ?? []).map((m) => m.toUpperCase()),
   };
+}
+
+/** With a wildcard listen host, the config's loopback URLs name the address a device on the LAN would use. */
+function advertise(config: ClientConfig, host: string | undefined): ClientConfig {
+  if (!host || !isWildcardHost(host)) return config;
+  const lan = advertisedHost(host);
+  const out: Record<string, unknown> = { ...config };
+  for (const [k, v] of Object.entries(config)) {
+    if (typeof v === 'string' && v.startsWith('http://127.0.0.1:')) out[k] = withHost(v, lan);
+  }
+  return out as unknown as ClientConfig;
 }
 
 const localEnvironment = (env: Record<string, string>, hosts: Record<string, string>): Record<string, string> =>

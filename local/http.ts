@@ -1,5 +1,6 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { isWildcardHost } from './host';
 
 /** What every emulator does to start: listen on 127.0.0.1 (port 0 = ephemeral) and return its base URL. */
 export function listen(server: Server, port: number, host: string): Promise<string> {
@@ -7,7 +8,8 @@ export function listen(server: Server, port: number, host: string): Promise<stri
     server.once('error', reject);
     server.listen(port, host, () => {
       const { port: bound } = server.address() as AddressInfo;
-      resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`);
+      // A wildcard listener is reached on loopback from this machine; an IPv6 literal needs brackets in a URL.
+      resolve(`http://${isWildcardHost(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${bound}`);
     });
   });
 }

@@ -216,18 +216,38 @@ export class AlipayGatewayEmulator {
   private route(req: IncomingMessage, res: ServerResponse, body: string): void {
     const { pathname, query } = requestTarget(req.url);
     if (pathname === '/gateway.do' && (req.method === 'POST' || req.method === 'GET')) return this.gateway(req, res, query, body);
-    const dev = this.devRoutes.get(pathname);
-    if (dev) {
-      res.setHeader('access-control-allow-origin', '*');
-      if (req.method === 'OPTIONS') {
-        const methods = Object.keys(dev).join(', ');
-        res.writeHead(204, { 'access-control-allow-methods': methods, 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
-        res.end();
-        return;
-      }
-      const handler = dev[req.method as 'GET' | 'POST'];
-      if (handler) return handler(res, body, query);
+    if (this.devRoutes.has(pathname)) return this.dev(req, res, body);
+    send(res, 404, 'text/html', frontDoorPage(404));
+  }
+
+  /**
+   * The dev endpoints where another local server received the request (`npm start` also serves
+   * them on the FC port, so authCodeUrl stays the same from run to run): answers and returns true
+   * for a /dev/ path this emulator serves, else returns false. The body is bounded as here.
+   */
+  serveDev(req: IncomingMessage, res: ServerResponse, body: Buffer): boolean {
+    if (!this.devRoutes.has(requestTarget(req.url).pathname)) return false;
+    if (body.length > MAX_BODY_BYTES) {
+      const answer = refusalAnswer({ kind: 'body-too-large', limit: MAX_BODY_BYTES });
+      res.writeHead(answer.status, answer.headers).end(answer.body);
+      return true;
     }
+    this.dev(req, res, body.toString('utf8'));
+    return true;
+  }
+
+  private dev(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const { pathname, query } = requestTarget(req.url);
+    const dev = this.devRoutes.get(pathname)!;
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      const methods = Object.keys(dev).join(', ');
+      res.writeHead(204, { 'access-control-allow-methods': methods, 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
+      res.end();
+      return;
+    }
+    const handler = dev[req.method as 'GET' | 'POST'];
+    if (handler) return handler(res, body, query);
     send(res, 404, 'text/html', frontDoorPage(404));
   }
 

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import { closeServer, createServiceServer, listen, requestTarget, type ErrorAnswer, type Refusal, type ServiceFront } from '../http';
 import type { CredentialStore, IssuedCredentials, Principal } from '../credentials';
 import { principalAllows } from '../policy';
-import { FunctionInstance, type FunctionSpec, type InvokeRequest, type InvokeResult } from './instance';
+import { FunctionInstance, type FunctionSpec, type InvokeRequest, type InvokeResult, type ProcessWarning } from './instance';
 import type { TimerClock } from './scheduler';
 import { contentMd5, parseAuthorization, requestDate, sign, signatureMatches, stringToSign } from './signature';
 import { TimerRunner } from './timer-runner';
@@ -28,6 +28,8 @@ export const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
 const MAX_TRIGGER_HEADER_BYTES = 8 * 1024;
 const MAX_TRIGGER_PATH_BYTES = 4 * 1024;
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+/** Distinct process warnings reported per local FC; past this a function emitting ever-new ones is not reported further. */
+const MAX_DISTINCT_WARNINGS = 100;
 const INVOKE_PATH = new RegExp(`^/${API_VERSION}/services/([^/]+)/functions/([^/]+)/invocations$`);
 const PROXY_PATH = new RegExp(`^/${API_VERSION}/proxy/([^/]+)/([^/]+)(/.*)?$`);
 
@@ -40,13 +42,18 @@ export interface FcOptions {
   credentials: CredentialStore;
   /** Each line a function instance prints. */
   onFunctionLog?: (functionName: string, line: string) => void;
-  /** One call per request: {service:'fc', kind, function, status, ms, code?}. */
+  /**
+   * One call per request: {service:'fc', kind, function, status, ms, code?}; and once per distinct
+   * process warning of the instances: {service:'fc', kind:'warning', function, name, code?, message}
+   * (see reportWarning), which is not a request line.
+   */
   log?: (line: Record<string, unknown>) => void;
   /**
    * Local-only pages served from the FC port (the demo under /demo/), so a browser page is
-   * same-origin with the FC API and the session trigger. Returns true when it answered.
+   * same-origin with the FC API and the session trigger. Gets the body as the front read it
+   * (bounded by FC's limit). Returns true when it answered (or will answer).
    */
-  extraRoute?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  extraRoute?: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => boolean;
   /**
    * Port of the first HTTP trigger's own listener (see triggerUrl); the next trigger, in the order
    * of `functions`, gets the next port. 0 or undefined = ephemeral ports. Stable ports let
@@ -85,15 +92,17 @@ export class FcEmulator {
   /** One listener per function with an HTTP trigger, keyed "service/function", in `functions` order. */
   private readonly triggers = new Map<string, { server: http.Server; url: string }>();
   private readonly instances = new Map<string, FunctionInstance>();
+  /** Instances whose function got new code (replaceCode), finishing their invocations in flight. */
+  private readonly retiring = new Set<FunctionInstance>();
+  /** Process warnings already reported (reportWarning): name, code and message. */
+  private readonly warningsSeen = new Set<string>();
   private serviceCredentials = new Map<string, IssuedCredentials>();
   private readonly timers: TimerRunner;
   url = '';
 
   /** Throws, before anything starts, for a time trigger FC would refuse (its schedule or payload). */
   constructor(private readonly opts: FcOptions) {
-    for (const spec of opts.functions) {
-      this.instances.set(`${spec.serviceName}/${spec.functionName}`, new FunctionInstance(spec, (line) => opts.onFunctionLog?.(spec.functionName, line)));
-    }
+    for (const spec of opts.functions) this.instances.set(`${spec.serviceName}/${spec.functionName}`, this.newInstance(spec));
     this.timers = new TimerRunner(opts.functions, {
       invoke: (spec, event, requestId) => this.run(spec, { kind: 'event', event }, requestId),
       log: opts.log,
@@ -101,8 +110,25 @@ export class FcEmulator {
     });
   }
 
+  /** The instance new invocations of the function go to. */
   instance(serviceName: string, functionName: string): FunctionInstance | undefined {
     return this.instances.get(`${serviceName}/${functionName}`);
+  }
+
+  /**
+   * Gives a function new code, as UpdateFunction does in FC: from now on its invocations go to a
+   * new instance started from `codeDir` (a cold start: module-level caches start empty), while the
+   * old instance finishes the invocations it has in flight and then stops, so no request fails
+   * because of the swap. Everything else about the function (handler, environment, timeout,
+   * triggers) stays as it is. Resolves once the old instance has stopped.
+   */
+  replaceCode(serviceName: string, functionName: string, codeDir: string): Promise<void> {
+    const key = `${serviceName}/${functionName}`;
+    const old = this.instances.get(key);
+    if (!old) throw new Error(`function ${key} does not exist`);
+    this.instances.set(key, this.newInstance({ ...old.spec, codeDir }));
+    this.retiring.add(old);
+    return old.retire().finally(() => this.retiring.delete(old));
   }
 
   /**
@@ -162,7 +188,7 @@ export class FcEmulator {
 
   async close(): Promise<void> {
     this.timers.stop();
-    await Promise.all([...this.instances.values()].map((i) => i.stop()));
+    await Promise.all([...this.instances.values(), ...this.retiring].map((i) => i.stop()));
     await this.closeListeners();
   }
 
@@ -171,6 +197,27 @@ export class FcEmulator {
     this.server = undefined;
     this.triggers.clear();
     await Promise.all(servers.map(closeServer));
+  }
+
+  private newInstance(spec: FunctionSpec): FunctionInstance {
+    return new FunctionInstance(
+      spec,
+      (line) => this.opts.onFunctionLog?.(spec.functionName, line),
+      (warning) => this.reportWarning(spec.functionName, warning),
+    );
+  }
+
+  /**
+   * A process warning of an instance (Node's DEP0005 when the tablestore SDK calls `new Buffer()`,
+   * say), logged once per local FC: every cold start of every function raises the same ones again.
+   * The line names the function it first came from. Real FC has no such line: there the warning
+   * is a line of the function's stderr, in its log (see runtime.js).
+   */
+  private reportWarning(functionName: string, warning: ProcessWarning): void {
+    const key = JSON.stringify([warning.name, warning.code ?? null, warning.message]);
+    if (this.warningsSeen.has(key) || this.warningsSeen.size >= MAX_DISTINCT_WARNINGS) return;
+    this.warningsSeen.add(key);
+    this.opts.log?.({ service: 'fc', kind: 'warning', function: functionName, name: warning.name, code: warning.code, message: warning.message });
   }
 
   /** The shared HTTP front (local/http.ts) of one listener: FC's body limit and FC's error answers. */
@@ -185,7 +232,7 @@ export class FcEmulator {
 
   /** One request on the API listener, or (with `triggerFunction`) on the root listener of that function's trigger. */
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, triggerFunction?: FunctionSpec): Promise<void> {
-    if (!triggerFunction && this.opts.extraRoute?.(req, res)) return;
+    if (!triggerFunction && this.opts.extraRoute?.(req, res, body)) return;
     const startedAt = Date.now();
     const requestId = randomUUID();
     const target = requestTarget(req.url);

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createClient, fetchTransport } from '../../client';
+import { type Run, ready, sleep, start, started } from '../support/local-main';
 
 /**
  * `npm start` as IDEs, process managers and terminals stop it: SIGTERM, SIGINT or SIGHUP sent to
@@ -14,9 +14,7 @@ import { createClient, fetchTransport } from '../../client';
  *
  * Reads the process tree and listening sockets from /proc, so it runs on Linux only.
  */
-const ROOT = path.resolve(__dirname, '..', '..');
 const STOP_WITHIN_MS = 5000;
-const TS_NODE = require.resolve('ts-node/dist/bin.js');
 
 interface Proc {
   pid: number;
@@ -108,47 +106,6 @@ function refused(port: number): Promise<boolean> {
     });
     socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
   });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stateDir: string;
-}
-
-const started: Run[] = [];
-
-/** Environment without npm's own variables (jest may itself run under `npm test`). */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
-  return { ...env, PORT: '0', ...extra };
-}
-
-/** Starts `npm start` or local/main.ts directly, in its own process group (so a failed test can still clean up). */
-function start(how: 'npm' | 'main', args: string[] = [], stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-signals-'))): Run {
-  const [cmd, argv] = how === 'npm' ? ['npm', ['start', ...(args.length ? ['--', ...args] : [])]] : [process.execPath, [TS_NODE, '--transpile-only', 'local/main.ts', ...args]];
-  const child = spawn(cmd, argv, { cwd: ROOT, env: cleanEnv({ LOCAL_STATE_DIR: stateDir }), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const run = { child, output: () => out, exit, stateDir };
-  started.push(run);
-  return run;
-}
-
-async function ready(run: Run, timeoutMs = 90_000): Promise<{ endpoint: string; SessionUrl: string; authCodeUrl: string } & Record<string, string>> {
-  const until = Date.now() + timeoutMs;
-  while (!/local cloud ready in/.test(run.output())) {
-    if (run.child.exitCode !== null || run.child.signalCode !== null) throw new Error(`exited before ready:\n${run.output()}`);
-    if (Date.now() > until) throw new Error(`not ready after ${timeoutMs} ms:\n${run.output()}`);
-    await sleep(100);
-  }
-  // The client configuration main.ts prints as JSON just before the ready line.
-  return JSON.parse(/^\{$[\s\S]*?^\}$/m.exec(run.output())![0]);
 }
 
 /** Logs in and calls db once, so both function instances are running. */
@@ -260,7 +217,7 @@ const linux = process.platform === 'linux';
     async () => {
       const help = start('main', ['--help']);
       expect(await Promise.race([help.exit, sleep(30_000).then(() => 'still running')])).toEqual({ code: 0, signal: null });
-      expect(help.output()).toMatch(/usage: npm start \[-- --reset\]/);
+      expect(help.output()).toMatch(/usage: npm start \[-- options\]/);
       expect(help.output()).toMatch(/--reset\s+start with empty tables/);
 
       const wrong = start('main', ['--rest']);
