@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LocalCloud } from '../../local/cloud';
-import { buildClient, OUTPUTS } from '../../tools/build-client';
+import { buildClient, emitTypes, OUTPUTS, ROOT } from '../../tools/build-client';
 import { authCode, startCloud } from '../support/local';
 
 /** The built bundle is what a mini-program ships: it must carry no Node import and still work. */
@@ -29,6 +29,27 @@ describe('client bundle (npm run build:client)', () => {
       const entry = path.join(dir, 'entry.ts');
       fs.writeFileSync(entry, "import { createHash } from 'crypto';\nexport const h = createHash('md5');\n");
       await expect(buildClient(entry, { esm: path.join(dir, 'a.js'), cjs: path.join(dir, 'b.js') })).rejects.toThrow(/crypto/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails the declarations when the public API needs a Node type or the code a built-in newer than ES2017', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'client-types-'));
+    try {
+      // A type alone never reaches the bundles (the check above cannot see it), yet a consumer without @types/node could not compile it.
+      fs.writeFileSync(path.join(dir, 'entry.ts'), 'export type Body = Buffer | string;\nexport const flat = (a: number[][]): number[] => a.flat();\n');
+      const project = { extends: path.join(ROOT, 'client', 'tsconfig.json'), compilerOptions: { rootDir: '.' }, files: ['entry.ts'], include: [] };
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(project));
+      let message = '';
+      try {
+        emitTypes(path.join(dir, 'tsconfig.json'), path.join(dir, 'types'));
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/Cannot find name 'Buffer'/);
+      expect(message).toMatch(/Property 'flat' does not exist/);
+      expect(fs.readdirSync(dir).sort()).toEqual(['entry.ts', 'tsconfig.json']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
