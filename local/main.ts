@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { LocalCloud } from './cloud';
+import { consoleRoute } from './console/route';
 import { demoRoute } from './demo';
+import { withHost } from './host';
 import { RosError } from './ros/errors';
 
 /**
@@ -146,8 +148,10 @@ async function main(root: string, options: StartOptions): Promise<void> {
 
   const { port, host, stateDir, reset } = options;
   const startedAt = Date.now();
-  // The demo's config route reads the outputs at request time, once the cloud has started.
+  // The console and the demo's config route read the cloud at request time, once it has started.
   let cloud: LocalCloud | undefined;
+  const consolePages = consoleRoute(() => cloud, { log: (line) => process.stdout.write(`${JSON.stringify(line)}\n`) });
+  const demoPages = demoRoute(root, () => cloud?.config);
   const starting = LocalCloud.start({
     outdir: path.join(root, 'cdk.out'),
     stateDir,
@@ -161,7 +165,7 @@ async function main(root: string, options: StartOptions): Promise<void> {
     log: (line) => {
       if (verbose || isRequestLine(line)) process.stdout.write(`${line}\n`);
     },
-    fcExtraRoute: demoRoute(root, () => cloud?.config),
+    fcExtraRoute: (req, res, body) => consolePages(req, res, body) || demoPages(req, res),
   });
 
   // Installed before the cloud is up, so a signal during start-up stops it too.
@@ -190,6 +194,8 @@ async function main(root: string, options: StartOptions): Promise<void> {
   const where = stateDir ? `config in ${path.relative(process.cwd(), path.join(stateDir, 'outputs.json'))}` : 'in memory: nothing is kept';
   process.stdout.write(`local cloud ready in ${Date.now() - startedAt} ms: ${cloud.config.endpoint} (${where})\n`);
   process.stdout.write(`demo todo app: ${cloud.config.endpoint}/demo/\n`);
+  // The console answers this machine only (local/console/access.ts), so it is named on loopback.
+  process.stdout.write(`local console: ${withHost(cloud.config.endpoint, '127.0.0.1')}/_local/\n`);
 }
 
 const root = path.resolve(__dirname, '..');

@@ -12,6 +12,8 @@ import { internalServerError, OtsError, parameterInvalid, refusalError } from '.
 import { MAX_REQUEST_BODY_BYTES } from './limits';
 import { operations } from './operations';
 import { pb } from './proto';
+import { browseRows, summarize, type RowPage, type TableSummary } from './browse';
+import type { KeyValue } from './plainbuffer';
 import { Store } from './store';
 import type { TableSpec } from './table';
 
@@ -92,6 +94,14 @@ export class TablestoreEmulator {
     this.resources = { region: opts.region, accountId: opts.accountId, instanceName: opts.instanceName };
   }
 
+  /**
+   * The instance's tables and their journal, for in-process tools: local/data seeds them before
+   * `listen` (`npm start -- --seed`). A write must go through `data.transaction` to be journaled.
+   */
+  get data(): Store {
+    return this.store;
+  }
+
   /** Requests received per operation since start or the last `resetCounters()`. */
   get counters(): Record<string, number> {
     return { ...this.served };
@@ -99,6 +109,20 @@ export class TablestoreEmulator {
 
   resetCounters(): void {
     for (const k of Object.keys(this.served)) delete this.served[k];
+  }
+
+  /** The instance's tables, in the template's order: read-only, for local tools (the console). */
+  describeTables(): TableSummary[] {
+    return [...this.store.tables.values()].map(summarize);
+  }
+
+  /**
+   * One page of a table's rows in primary-key order, from `start` (inclusive) or the first row:
+   * read-only, for local tools, without credentials (see browse.ts). Throws OTSObjectNotExist for
+   * an unknown table, OTSInvalidPK for a start key that does not fit its schema.
+   */
+  browse(table: string, limit: number, start?: KeyValue[]): RowPage {
+    return browseRows(this.store.table(table), limit, start);
   }
 
   /** The request body is bounded (MAX_REQUEST_BODY_BYTES) before it is read, and before authentication. */
