@@ -4,6 +4,7 @@ import { AlipayGatewayEmulator, type AlipayGatewayOptions } from './alipay';
 import { CredentialStore, type PolicyDocument, type Principal } from './credentials';
 import { FcEmulator, type FcOptions, type FunctionSpec, timerTriggerFromConfig } from './fc';
 import { advertisedHost, isWildcardHost, withHost } from './host';
+import { seedTablesFromFile } from './data';
 import { devKeys, type DevKeys } from './keys';
 import { StsEmulator, type RoleSpec, type StsOptions, type TrustPolicyDocument } from './sts';
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from './tablestore';
@@ -33,6 +34,8 @@ export interface LocalCloudOptions {
   stateDir?: string;
   /** Start with empty tables, discarding the data saved in stateDir (`npm start -- --reset`). */
   reset?: boolean;
+  /** Rows to upsert once the tables are loaded, before anything listens (`npm start -- --seed FILE`; local/data/format.ts). */
+  seed?: string;
   /** Extra template parameter values (otherwise development values). */
   parameters?: Record<string, string>;
   /** Every log line of the local cloud: emulator request lines and the functions' own lines. */
@@ -158,6 +161,8 @@ export class LocalCloud {
       log,
       ...opts.tablestore,
     });
+    // One checked, fsynced write, or nothing (a bad file fails start, naming its line).
+    if (opts.seed) seedTablesFromFile(this.tablestore, opts.seed);
     const otsUrl = await this.tablestore.listen();
 
     const roles = of(ROLE).map(roleSpec);

@@ -21,6 +21,24 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The journal is locked by a live process (or already open in this one): a second npm start on the
+ * same state dir, or a tool that writes to it (local/import.ts) while npm start runs. `owner` is
+ * the pid in the lock file, so a tool can say which process to stop.
+ */
+export class StateInUseError extends Error {
+  constructor(
+    readonly file: string,
+    readonly owner: number,
+  ) {
+    super(
+      `local Tablestore state ${file} is in use by process ${owner} (another npm start on the same state directory?). ` +
+        `Stop it, or give this one another state directory.`,
+    );
+    this.name = 'StateInUseError';
+  }
+}
+
 function lock(file: string): string {
   const lockFile = `${file}.lock`;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -32,12 +50,7 @@ function lock(file: string): string {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = Number.parseInt(fs.readFileSync(lockFile, 'utf8'), 10);
-    if (heldHere.has(file) || (owner !== process.pid && Number.isInteger(owner) && isAlive(owner))) {
-      throw new Error(
-        `local Tablestore state ${file} is in use by process ${owner} (another npm start on the same state directory?). ` +
-          `Stop it, or give this one another state directory.`,
-      );
-    }
+    if (heldHere.has(file) || (owner !== process.pid && Number.isInteger(owner) && isAlive(owner))) throw new StateInUseError(file, owner);
     fs.rmSync(lockFile, { force: true }); // left by a process that died: take it over
   }
   throw new Error(`local Tablestore state ${file}: could not take the lock ${lockFile}`);

@@ -6,7 +6,8 @@
 import type { KeyValue, Value } from './plainbuffer';
 import type { StoredRow, TableSpec } from './table';
 
-type JsonValue = ['I', string] | ['D', number] | ['B', boolean] | ['S', string] | ['X', string];
+/** A double JSON cannot hold as a number (-0, NaN, ±Infinity: JSON.stringify gives 0 or null) is kept as its string. */
+type JsonValue = ['I', string] | ['D', number | string] | ['B', boolean] | ['S', string] | ['X', string];
 
 /** First line of every journal: what the file is, so a stray file is never read as data. */
 export const HEADER = { format: 'local-tablestore-journal', version: 2 } as const;
@@ -33,7 +34,7 @@ function toJson(v: Value): JsonValue {
     case 'INTEGER':
       return ['I', v.value.toString()];
     case 'DOUBLE':
-      return ['D', v.value];
+      return ['D', Object.is(v.value, -0) ? '-0' : Number.isFinite(v.value) ? v.value : String(v.value)];
     case 'BOOLEAN':
       return ['B', v.value];
     case 'STRING':
@@ -48,7 +49,7 @@ function fromJson([t, v]: JsonValue): Value {
     case 'I':
       return { type: 'INTEGER', value: BigInt(v) };
     case 'D':
-      return { type: 'DOUBLE', value: v };
+      return { type: 'DOUBLE', value: Number(v) };
     case 'B':
       return { type: 'BOOLEAN', value: v };
     case 'S':
