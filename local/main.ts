@@ -3,6 +3,7 @@ import { LocalCloud } from './cloud';
 import { consoleRoute } from './console/route';
 import { demoRoute } from './demo';
 import { withHost } from './host';
+import { type FunctionWatcher, watchFunctions } from './watch';
 import { RosError } from './ros/errors';
 
 /**
@@ -24,6 +25,10 @@ options:
   --state-dir DIR  keys, table data, trades and outputs.json (default .local/, or LOCAL_STATE_DIR)
   --in-memory      keep nothing on disk: fresh keys and empty tables, gone when it stops
   --reset          start with empty tables, discarding the data saved in the state dir
+  --seed FILE      upsert the rows of FILE (an npm run local:export file, e.g. demo/seed.jsonl)
+                   into the tables before serving
+  --watch          reload a function in place when its code in lambda/ or catalog.json
+                   changes (re-synthesizes; tables and sessions stay)
   --help           print this help and exit
 
 environment:
@@ -51,6 +56,8 @@ interface StartOptions {
   /** undefined with --in-memory. */
   stateDir?: string;
   reset: boolean;
+  seed?: string;
+  watch: boolean;
 }
 
 /** Exits with status 2 and the usage after a message about the command line. */
@@ -75,11 +82,11 @@ function parseArgs(args: string[], root: string): StartOptions {
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
-    } else if (['--port', '--host', '--state-dir'].includes(arg)) {
+    } else if (['--port', '--host', '--state-dir', '--seed'].includes(arg)) {
       const value = inline ?? args[++i];
       if (value === undefined || value === '') usageError(`${arg} needs a value`);
       values.set(arg, value);
-    } else if (['--in-memory', '--reset'].includes(arg) && inline === undefined) {
+    } else if (['--in-memory', '--reset', '--watch'].includes(arg) && inline === undefined) {
       flags.add(arg);
     } else {
       usageError(`unknown argument '${args[i]}'`);
@@ -95,6 +102,8 @@ function parseArgs(args: string[], root: string): StartOptions {
     // A relative --state-dir is the user's: npm runs scripts in the package root but keeps where it was started in INIT_CWD.
     stateDir: flags.has('--in-memory') ? undefined : path.resolve(process.env.INIT_CWD ?? process.cwd(), values.get('--state-dir') ?? process.env.LOCAL_STATE_DIR ?? path.join(root, '.local')),
     reset: flags.has('--reset'),
+    watch: flags.has('--watch'),
+    seed: values.has('--seed') ? path.resolve(process.env.INIT_CWD ?? process.cwd(), values.get('--seed')!) : undefined,
   };
 }
 
@@ -112,18 +121,22 @@ function listenFailure(e: NodeJS.ErrnoException & { port?: number; address?: str
 }
 
 /**
- * One line per request: each function's own JSON request line, plus FC's line for requests it
- * refused before any function ran. Emulator internals (Tablestore, STS, Alipay) only with LOCAL_VERBOSE=1.
+ * What `npm start` prints of a log line: each function's own JSON request line, FC's line for
+ * requests it refused before any function ran, and a function's process warning (which local FC
+ * reports once per run, not per request) as one readable line. Emulator internals (Tablestore,
+ * STS, Alipay) only with LOCAL_VERBOSE=1.
  */
-function isRequestLine(line: string): boolean {
-  let parsed: { service?: string; code?: string };
+function shownLine(line: string): string | undefined {
+  let parsed: { service?: string; code?: string; kind?: string; function?: string; message?: string };
   try {
     parsed = JSON.parse(line);
   } catch {
-    return true; // a function's own plain output
+    return line; // a function's own plain output
   }
-  if (parsed.service === 'fc') return parsed.code !== undefined;
-  return parsed.service === undefined;
+  if (parsed.service === 'fc' && parsed.kind === 'warning') return `warning (${parsed.function}): ${parsed.code ? `${parsed.code} ` : ''}${parsed.message}`;
+  if (verbose) return line;
+  if (parsed.service === 'fc') return parsed.code !== undefined ? line : undefined;
+  return parsed.service === undefined ? line : undefined;
 }
 
 /**
@@ -146,7 +159,7 @@ async function main(root: string, options: StartOptions): Promise<void> {
   // A closed terminal or pipe must not turn a clean stop into a crash on the last log line.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
-  const { port, host, stateDir, reset } = options;
+  const { port, host, stateDir, reset, seed } = options;
   const startedAt = Date.now();
   // The console and the demo's config route read the cloud at request time, once it has started.
   let cloud: LocalCloud | undefined;
@@ -156,6 +169,7 @@ async function main(root: string, options: StartOptions): Promise<void> {
     outdir: path.join(root, 'cdk.out'),
     stateDir,
     reset,
+    seed,
     port,
     host,
     // The triggers' root URLs (SessionUrl, NotifyUrl, as on fcapp.run) get the next ports: stable from run to run.
@@ -163,11 +177,13 @@ async function main(root: string, options: StartOptions): Promise<void> {
     // The reconcile timer runs every minute, as deployed.
     runTimers: true,
     log: (line) => {
-      if (verbose || isRequestLine(line)) process.stdout.write(`${line}\n`);
+      const shown = shownLine(line);
+      if (shown !== undefined) process.stdout.write(`${shown}\n`);
     },
     fcExtraRoute: (req, res, body) => consolePages(req, res, body) || demoPages(req, res),
   });
 
+  let watcher: FunctionWatcher | undefined;
   // Installed before the cloud is up, so a signal during start-up stops it too.
   let stopping = false;
   const stop = (reason: string): void => {
@@ -181,7 +197,7 @@ async function main(root: string, options: StartOptions): Promise<void> {
       process.exit(1);
     }, STOP_DEADLINE_MS);
     starting.then(
-      (c) => c.stop(),
+      (c) => Promise.all([watcher?.close(), c.stop()]),
       () => undefined, // start-up failed: main() reports it
     ).then(() => process.exit(0), () => process.exit(1));
   };
@@ -196,6 +212,10 @@ async function main(root: string, options: StartOptions): Promise<void> {
   process.stdout.write(`demo todo app: ${cloud.config.endpoint}/demo/\n`);
   // The console answers this machine only (local/console/access.ts), so it is named on loopback.
   process.stdout.write(`local console: ${withHost(cloud.config.endpoint, '127.0.0.1')}/_local/\n`);
+  if (options.watch) {
+    watcher = watchFunctions({ root, cloud, log: (line) => process.stdout.write(`${line}\n`) });
+    process.stdout.write(`watching lambda/ and catalog.json: a change reloads its function in place\n`);
+  }
 }
 
 const root = path.resolve(__dirname, '..');

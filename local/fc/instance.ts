@@ -28,6 +28,13 @@ export type InvokeResult =
   | { ok: true; body: Buffer; json?: boolean; status?: number; headers?: Record<string, string> }
   | { ok: false; error: InvocationError };
 
+/** A warning the instance's process raised (`process.emitWarning`, Node's deprecations): see runtime.js. */
+export interface ProcessWarning {
+  name: string;
+  code?: string;
+  message: string;
+}
+
 export interface InvokeRequest {
   kind: 'event' | 'http';
   event?: Buffer;
@@ -42,12 +49,20 @@ const STOP_WAIT_MS = 2000;
 /**
  * One warm instance of a function: a child process started on the first invocation (the cold
  * start) and reused after. A crash or a timeout ends it; the next invocation starts a new one.
+ * A retired instance (its function got new code, see FcEmulator.replaceCode) stops as soon as it
+ * has no invocation in flight.
  */
 export class FunctionInstance {
   private child?: ChildProcess;
   private ready?: Promise<void>;
   private nextId = 1;
   private readonly pending = new Map<number, (r: InvokeResult) => void>();
+  /** Invocations from invoke() to their result, including those still waiting for the cold start. */
+  private inFlight = 0;
+  /** Set by retire(): settles once the instance has stopped. */
+  private retirement?: Promise<void>;
+  /** Set by retire() while invocations are in flight: called when the last one ends. */
+  private drained?: () => void;
   /** Time the last cold start spent loading the code (ms), for benchmarks. */
   lastLoadMs?: number;
   coldStarts = 0;
@@ -55,9 +70,39 @@ export class FunctionInstance {
   constructor(
     readonly spec: FunctionSpec,
     private readonly onLog: (line: string) => void,
+    private readonly onWarning: (warning: ProcessWarning) => void = () => undefined,
   ) {}
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
+    this.inFlight++;
+    try {
+      return await this.run(req);
+    } finally {
+      if (--this.inFlight === 0 && this.retirement) {
+        const drained = this.drained;
+        this.drained = undefined;
+        if (drained) drained();
+        else void this.stop();
+      }
+    }
+  }
+
+  /**
+   * Takes the instance out of service: it finishes the invocations in flight, then stops. Resolves
+   * once it has stopped. Used when the function gets new code, as FC lets an old instance finish
+   * its requests after UpdateFunction while new requests go to instances of the new code.
+   */
+  retire(): Promise<void> {
+    this.retirement ??=
+      this.inFlight === 0
+        ? this.stop()
+        : new Promise((resolve) => {
+            this.drained = () => void this.stop().then(resolve);
+          });
+    return this.retirement;
+  }
+
+  private async run(req: InvokeRequest): Promise<InvokeResult> {
     try {
       await this.start();
     } catch (e) {
@@ -109,8 +154,10 @@ export class FunctionInstance {
     this.child = child;
     for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', this.onLog);
     this.ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (msg: { type: string; id?: number; loadMs?: number; error?: InvocationError } & InvokeResult) => {
-        if (msg.type === 'ready') {
+      child.on('message', (msg: { type: string; id?: number; loadMs?: number; error?: InvocationError; warning?: ProcessWarning } & InvokeResult) => {
+        if (msg.type === 'warning' && msg.warning) {
+          this.onWarning(msg.warning);
+        } else if (msg.type === 'ready') {
           this.lastLoadMs = msg.loadMs;
           resolve();
         } else if (msg.type === 'initError') {

@@ -8,6 +8,7 @@
  *   parent → child  {type:'invoke', id, kind:'event', event: base64, context}
  *                   {type:'invoke', id, kind:'http', request:{method,path,url,headers,queries,clientIP,body: base64}, context}
  *   child → parent  {type:'ready', loadMs} | {type:'initError', error}
+ *                   {type:'warning', warning:{name, code?, message}} (a process warning, any time)
  *                   {type:'result', id, ok:true, body: base64, json: boolean} (event)
  *                   {type:'result', id, ok:true, status, headers, body: base64} (http)
  *                   {type:'result', id, ok:false, error:{errorMessage, errorType, stackTrace}}
@@ -19,6 +20,17 @@ const codeDir = /** @type {string} */ (process.env.LOCAL_FC_CODE_DIR);
 const [file, exportName] = /** @type {string} */ (process.env.LOCAL_FC_HANDLER).split('.');
 delete process.env.LOCAL_FC_CODE_DIR;
 delete process.env.LOCAL_FC_HANDLER;
+
+// Node prints each process warning to stderr (DEP0005 from the tablestore SDK's `new Buffer()`,
+// say), and real FC shows a function's stderr in its log like any other line it prints. Locally
+// that log is the per-request stream of `npm start`, where a warning repeated by every cold start
+// is noise: Node's printer is replaced by a message to the local FC, which reports each distinct
+// warning once per local cloud, on a line of its own (FcEmulator, kind 'warning').
+// Installed before the code loads, so a warning raised while it loads is caught too.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  send({ type: 'warning', warning: { name: w.name, code: /** @type {{code?: string}} */ (w).code, message: w.message } });
+});
 
 /** @param {unknown} e */
 const asError = (e) => ({
