@@ -300,13 +300,9 @@ describe('function logs and error answers', () => {
   });
 
   it('every function request wrote exactly one JSON line with requestId, function, op, outcome and ms', () => {
-    // Node's own warning when tablestore 5.x first calls `new Buffer()` (once per instance, on
-    // stderr): not the functions' output, but noted as noise in the logstore.
-    const nodeWarning = /^\(node:\d+\) \[DEP0005\] DeprecationWarning: Buffer\(\) is deprecated|^\(Use `node --trace-deprecation/;
-    const lines = cloud.functionLogs.filter((line) => !nodeWarning.test(line));
-    const functions = new Set(lines.flatMap((l) => /"function":"(\w+)"/.exec(l)?.[1] ?? []));
-    expect(cloud.functionLogs.length - lines.length).toBeLessThanOrEqual(2 * functions.size); // 2 lines x 1 instance per function
-    const parsed = lines.map((line) => {
+    // Node's warnings (DEP0005 from tablestore 5.x) are local FC's own lines, reported once per
+    // run (local/fc/runtime.js): none reaches the functions' lines.
+    const parsed = cloud.functionLogs.map((line) => {
       try {
         return JSON.parse(line) as Record<string, unknown>;
       } catch {
@@ -333,7 +329,7 @@ describe('function logs and error answers', () => {
     const fcLines = allLines
       .filter((l) => l.startsWith('{"service":"fc"'))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.service === 'fc');
+      .filter((l) => l.service === 'fc' && l.kind !== 'warning');
     const ran = fcLines.filter((l) => !l.code).map((l) => l.requestId);
     const refused = fcLines.filter((l) => l.code).map((l) => l.requestId);
     expect(ran.length).toBe(invocations);
