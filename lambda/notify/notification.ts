@@ -52,7 +52,7 @@ export function verifiedNotification(body: Buffer, appId: string, alipayPublicKe
     params[k] = v;
   }
   if (!params.sign || !alipayPublicKey) throw new Refused('signature');
-  let authentic = false;
+  let authentic: boolean;
   try {
     authentic = sdk(appId, alipayPublicKey).checkNotifySignV2(params);
   } catch {

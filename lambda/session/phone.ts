@@ -17,7 +17,7 @@ export function phoneNumberOf(config: AlipayConfig, response: string, sign: stri
     throw new AppError('NotConfigured', "Phone numbers are off: the deployment has no AlipayPublicKey, so Alipay's signature can't be checked.");
   }
   const sdk = alipaySdk(config);
-  let authentic = false;
+  let authentic: boolean;
   try {
     authentic = sdk.rsaCheck(`"${response}"`, sign, 'RSA2');
   } catch {

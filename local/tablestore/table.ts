@@ -171,7 +171,7 @@ export class Table {
     if (opts.filter && !evaluate(opts.filter, row.columns)) return undefined;
     const wanted = opts.columnsToGet.length > 0 ? new Set(opts.columnsToGet) : undefined;
     const pkNames = this.spec.primaryKey.map((p) => p.name);
-    let names = [...row.columns.keys()].filter((n) => !wanted || wanted.has(n));
+    const names = [...row.columns.keys()].filter((n) => !wanted || wanted.has(n));
     names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const { timeRange } = opts;
     const cells: OutputRow['cells'] = [];
@@ -189,7 +189,6 @@ export class Table {
     }
     let selected = perColumn;
     if (opts.filter?.kind === 'pagination') selected = perColumn.slice(opts.filter.offset, opts.filter.offset + opts.filter.limit);
-    names = selected.map(([n]) => n);
     for (const [name, versions] of selected) {
       for (const v of versions) cells.push({ name, value: v.value, timestamp: v.timestamp });
     }

@@ -13,7 +13,7 @@ import { plantRow } from '../support/tables';
 import { parseAnswer, type RawAnswer } from '../support/raw-http';
 import { get, plantObjects, post, readStream, request, startConsoleCloud } from './support';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 /** Bytes as sent on a bare socket, and the answer (the connection is closed by the server). */
 function rawExchange(endpoint: string, bytes: string): Promise<RawAnswer> {

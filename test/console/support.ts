@@ -5,7 +5,7 @@ import { startCloud } from '../support/local';
 import { operatorClient } from '../support/tables';
 import { TableStore, call } from '../support/tablestore-sdk';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 /** Local mode with the console on its FC port, as npm start serves it; `base` is the console's URL (…/_local). */
 export async function startConsoleCloud(): Promise<{ cloud: LocalCloud; route: ConsoleRoute; base: string }> {

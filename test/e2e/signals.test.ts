@@ -64,7 +64,7 @@ const alive = (p: Proc): boolean => {
 function listeningPorts(procs: Proc[]): number[] {
   const inodes = new Set<string>();
   for (const p of procs) {
-    let fds: string[] = [];
+    let fds: string[];
     try {
       fds = fs.readdirSync(`/proc/${p.pid}/fd`);
     } catch {
@@ -81,7 +81,7 @@ function listeningPorts(procs: Proc[]): number[] {
   }
   const ports = new Set<number>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let lines: string[] = [];
+    let lines: string[];
     try {
       lines = fs.readFileSync(table, 'utf8').trim().split('\n').slice(1);
     } catch {

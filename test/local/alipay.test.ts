@@ -78,7 +78,7 @@ function authenticErrorSubCode(client: AlipaySdk, err: unknown): string | undefi
 
 describe('alipay-sdk under ts-jest (CommonJS)', () => {
   it('loads the CJS build', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const mod = require('alipay-sdk') as { AlipaySdk: unknown };
     expect(typeof mod.AlipaySdk).toBe('function');
   });

@@ -257,7 +257,7 @@ describe('local FC with the real fc2 client', () => {
       credentials,
       triggerPort: first,
     });
-    let ports: number[] = [];
+    let ports: number[];
     try {
       await local.listen();
       expect(local.triggerUrl('svc', 'http')).toBe(`http://127.0.0.1:${first}`);

@@ -21,7 +21,7 @@ import { json, parseAnswer, type RawAnswer, type Service } from '../support/raw-
  * refuses to send most of them. Each must be answered in that service's own error format, and the
  * whole login + db flow must still work after every case.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const TableStore: any = require('tablestore');
 const ROOT = path.resolve(__dirname, '..', '..');
 const MB = 1024 * 1024;

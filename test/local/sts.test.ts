@@ -211,7 +211,7 @@ describe('authentication', () => {
 
   it('refuses a replayed SignatureNonce: SignatureNonceUsed', async () => {
     // pop-core draws a fresh nonce per request; pin it to send the same nonce twice.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     jest.spyOn(require('kitx') as { makeNonce: () => string }, 'makeNonce').mockReturnValue('fixed-nonce-1');
     await expect(assume({})).resolves.toHaveProperty('Credentials');
     expect(await failure(assume({}))).toMatchObject({ code: 'SignatureNonceUsed', status: 400 });

@@ -17,7 +17,7 @@ import type { TableSpec } from '../../local/tablestore/table';
 import { CHILD_INSTANCE, CHILD_TABLE, startEmulator, type Endpoint } from '../support/tablestore-process';
 import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 const ROOT = resolve(__dirname, '..', '..');
 const CHILD_SCRIPT = join(ROOT, 'test', 'support', 'tablestore-process.ts');

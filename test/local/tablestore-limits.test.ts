@@ -25,7 +25,7 @@ import {
 import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
 
 // The SDK ships no typings; this test talks to it through a deliberately loose surface.
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
+ 
 const proto: any = require('tablestore/lib/protocol/tablestore_compiled_proto.js');
 
 const REGION = 'cn-hangzhou';

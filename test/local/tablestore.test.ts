@@ -10,7 +10,7 @@ import { CredentialStore, type IssuedCredentials, type Principal } from '../../l
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from '../../local/tablestore';
 import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 const REGION = 'cn-hangzhou';
 const ACCOUNT = '1234567890';

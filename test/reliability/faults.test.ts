@@ -266,7 +266,7 @@ describe('a workload under ~20% transient upstream faults', () => {
       // A write. The expected state after it, and the ifVersion it carries.
       let event: Record<string, unknown>;
       let after: State;
-      let mustConflict = false;
+      let mustConflict: boolean;
       let mustNotFound = false;
       const fields = { text: tag, n: this.n };
       if (r < 0.6) {

@@ -78,7 +78,7 @@ function judgeFields(pairs: Array<[string, string]>, seeds: Map<string, Seed>, a
     .sort()
     .map((k) => `${k}=${fields.get(k)}`)
     .join('&');
-  let verified = false;
+  let verified: boolean;
   try {
     verified = createVerify('RSA-SHA256').update(content, 'utf8').verify(alipayPublicKey, sign, 'base64');
   } catch {

@@ -60,7 +60,6 @@ export const fuzzRuns = (fallback: number): number => {
 
 /** Prints a figure for the report, one line, prefixed so it can be grepped out of jest's output. */
 export const report = (what: string, figures: unknown): void => {
-  // eslint-disable-next-line no-console
   console.log(`[reliability] ${what}: ${JSON.stringify(figures)}`);
 };
 

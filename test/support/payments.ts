@@ -3,7 +3,7 @@ import { type LoginAnswer, type StsCredentials, fcClient } from './local';
 import { type StoredRow, allRows, operatorClient } from './tables';
 import { TableStore, call } from './tablestore-sdk';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 export interface OrderAnswer {
   orderId: string;

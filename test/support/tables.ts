@@ -1,7 +1,7 @@
 import type { LocalCloud } from '../../local/cloud';
 import { TableStore, call, sdkClient } from './tablestore-sdk';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 /** A stored row as plain values: Int64 columns as numbers. */
 export interface StoredRow {

@@ -4,7 +4,7 @@
  */
 import type { IssuedCredentials } from '../../local/credentials';
 
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
+ 
 export const TableStore: any = require('tablestore');
 
 /** A client of `instance` at `endpoint` with these credentials; no SDK retries, so each call is one request. */

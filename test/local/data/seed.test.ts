@@ -14,7 +14,7 @@ import { operatorClient } from '../../support/tables';
 import { TableStore, call } from '../../support/tablestore-sdk';
 import { OUTDIR, ROOT, tempDir } from './support';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 jest.setTimeout(120_000);
 

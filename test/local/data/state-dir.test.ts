@@ -15,7 +15,7 @@ import { CHILD_INSTANCE, CHILD_TABLE, startEmulator } from '../../support/tables
 import { TableStore, call, sdkClient } from '../../support/tablestore-sdk';
 import { OUTDIR, ROOT, contents, tempDir } from './support';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 const DEMO_SEED = fs.readFileSync(join(ROOT, 'demo', 'seed.jsonl'), 'utf8');
 let stack: StackTables;
