@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: cold starts, warm latency, Tablestore round trips, throughput, package sizes and
- * synth time, each next to its floor measured in the same run. Writes bench/results.json.
+ * synth time, each next to its floor measured in the same run. Writes bench/results.json and
+ * rewrites the README's performance table from it (tools/readme-perf.ts), so both are committed together.
  * Not a test: nothing here asserts; it reports where we stand against the targets.
  */
 import { execFileSync } from 'node:child_process';
@@ -10,6 +11,8 @@ import * as path from 'node:path';
 import FC from '@alicloud/fc2';
 import { LocalCloud } from '../local/cloud';
 import { FcEmulator } from '../local/fc';
+import { README_FILE, writePerfTable } from '../tools/readme-perf';
+import { type BenchResults, type BenchTarget, RESULTS_FILE } from './bench-results';
 import { type Summary, summarize, timed } from './stats';
 import { zippedSize } from './zip-size';
 
@@ -209,7 +212,7 @@ async function main(): Promise<void> {
     target('db asset zipped (KB)', Math.round(sizes.db / 102.4) / 10, 150),
     target('session asset zipped (KB)', Math.round(sizes.session / 102.4) / 10, 600),
   ];
-  const results = {
+  const results: BenchResults = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
     synthMs: synth,
@@ -225,11 +228,13 @@ async function main(): Promise<void> {
     targets,
     benchSeconds: Math.round((Date.now() - startedAt) / 1000),
   };
-  fs.writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
+  const changed = writePerfTable(RESULTS_FILE, README_FILE);
+  log(`\n${path.relative(ROOT, RESULTS_FILE)} written; README.md's performance table ${changed ? 'rewritten' : 'unchanged'}: commit both`);
 }
 
-function target(name: string, value: number, limit: number) {
+function target(name: string, value: number, limit: number): BenchTarget {
   return { name, value, target: `≤ ${limit}`, met: value <= limit };
 }
 
@@ -237,10 +242,10 @@ function log(s: string): void {
   process.stderr.write(`${s}\n`);
 }
 
-function printTable(r: any): void {
+function printTable(r: BenchResults): void {
   const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
   const lines = [
-    `bench ${r.date} (${r.machine.cpus} × ${r.machine.cpu}, node ${r.machine.node}), ${r.benchSeconds} s`,
+    `bench ${r.date} (${r.machine?.cpus} × ${r.machine?.cpu}, node ${r.machine?.node}), ${r.benchSeconds} s`,
     '',
     row(['measure', 'median ms', 'p10–p90 / p99', 'vs floor']),
     row(['---', '---', '---', '---']),
@@ -250,13 +255,13 @@ function printTable(r: any): void {
     row(['cold start: session (login)', r.coldStartMs.session.median, `${r.coldStartMs.session.p10}–${r.coldStartMs.session.p90}`, (r.coldStartMs.session.median / r.coldStartMs.empty.median).toFixed(2)]),
     row(['warm: raw GetRow (floor)', r.floors.rawGetRow.median, `p99 ${r.floors.rawGetRow.p99}`, '1']),
     row(['warm: empty handler invoke', r.floors.emptyHandlerWarm.median, `p99 ${r.floors.emptyHandlerWarm.p99}`, '']),
-    ...r.warm.map((w: any) => row([`warm: ${w.name} (${w.tablestoreRoundTrips} OTS round trips)`, w.latency.median, `p99 ${w.latency.p99}`, `${w.vsRawGetRow} (vs invoke+GetRow ${w.vsEmptyInvokePlusGetRow})`])),
+    ...r.warm.map((w) => row([`warm: ${w.name} (${w.tablestoreRoundTrips} OTS round trips)`, w.latency.median, `p99 ${w.latency.p99}`, `${w.vsRawGetRow} (vs invoke+GetRow ${w.vsEmptyInvokePlusGetRow})`])),
     '',
     `throughput (db get): ${r.throughputRps.clients1} req/s with 1 client, ${r.throughputRps.clients32} req/s with 32`,
     `zipped assets: db ${(r.assetBytesZipped.db / 1024).toFixed(1)} KB, session ${(r.assetBytesZipped.session / 1024).toFixed(1)} KB`,
     '',
     'targets:',
-    ...r.targets.map((t: any) => `  ${t.met ? 'met    ' : 'NOT met'}  ${t.name}: ${t.value} (${t.target})`),
+    ...r.targets.map((t) => `  ${t.met ? 'met    ' : 'NOT met'}  ${t.name}: ${t.value} (${t.target})`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,4 +1,5 @@
 import * as ros from '@alicloud/ros-cdk-core';
+import { ALIPAY_GATEWAYS } from './alipay-gateway';
 import { StackConfig } from './config';
 import { ACCOUNTS_TABLE, Data, OBJECTS_TABLE, ORDERS_TABLE, SESSIONS_TABLE, SESSION_TTL_SECONDS } from './data';
 import { DB_FUNCTION, Functions, functionArn } from './functions';
@@ -11,8 +12,6 @@ import { StackParameters } from './parameters';
 export const SESSION_CACHE_SECONDS = 10;
 /** Lifetime of the client's STS credentials (the STS minimum). */
 export const CLIENT_CREDENTIALS_SECONDS = 900;
-/** Alipay's OpenAPI v2 gateway. */
-export const ALIPAY_GATEWAY = 'https://openapi.alipay.com/gateway.do';
 
 export interface MiniAppStackProps extends ros.StackProps {
   readonly config: StackConfig;
@@ -52,7 +51,8 @@ export class MiniAppStack extends ros.Stack {
       APP_ID: params.appId.valueAsString,
       ALIPAY_PRIVATE_KEY: params.privateKey.valueAsString,
       ALIPAY_PUBLIC_KEY: params.alipayPublicKey.valueAsString,
-      ALIPAY_GATEWAY,
+      // cdk.json's "alipayGateway": production, or the sandbox for trying the app before it is live.
+      ALIPAY_GATEWAY: ALIPAY_GATEWAYS[props.config.alipayGateway],
     };
     const functions = new Functions(this, 'Functions', {
       serviceName,

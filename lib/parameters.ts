@@ -1,5 +1,5 @@
 import * as ros from '@alicloud/ros-cdk-core';
-import { APP_ID_PATTERN, StackConfig } from './config';
+import { APP_IDS, StackConfig } from './config';
 
 /** Longest PrivateKey accepted: an RSA2048 key as PEM (PKCS1 or PKCS8, CRLF line breaks) with room to spare. */
 export const MAX_PRIVATE_KEY_LENGTH = 1800;
@@ -30,12 +30,14 @@ export class StackParameters extends ros.Construct {
 
   constructor(scope: ros.Construct, id: string, config: StackConfig) {
     super(scope, id);
+    // With the sandbox gateway, a sandbox app's id too.
+    const appIds = APP_IDS[config.alipayGateway];
     this.appId = new ros.RosParameter(this, 'AppId', {
       type: ros.RosParameterType.STRING,
       description: 'APPID of the Alipay mini-program (Alipay open platform console).',
-      allowedPattern: APP_ID_PATTERN,
+      allowedPattern: appIds.pattern,
       maxLength: 16,
-      constraintDescription: 'An Alipay APPID is 16 digits starting with 20, e.g. 2021001234567890.',
+      constraintDescription: `An Alipay APPID is ${appIds.shape}, e.g. ${appIds.example}.`,
       ...(config.appId ? { defaultValue: config.appId } : {}),
     });
     this.privateKey = new ros.RosParameter(this, 'PrivateKey', {

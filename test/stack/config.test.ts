@@ -7,12 +7,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ALIPAY_GATEWAY, ALIPAY_SANDBOX_GATEWAY } from '../../lib/alipay-gateway';
 import { ConfigError, readConfig } from '../../lib/config';
 import { generateQualifier, loadAppContext, readProjectContext } from '../../lib/project-context';
 import { CDK_JSON_CONTEXT, ProjectRun, TEST_QUALIFIER, TempProject, synth, synthCached } from './synth';
 import { Template, resourcesOfType } from './template';
 
 const GOOD_APP_ID = '2021001234567890';
+/** The shape of the ids the Alipay sandbox gives its apps. */
+const SANDBOX_APP_ID = '9021000123456789';
 const OTHER_APP_ID = '2021009876543210';
 const QUALIFIER = 'q1';
 const GENERATED_QUALIFIER = /^[a-z][a-z0-9]{9}$/;
@@ -35,14 +38,30 @@ const everyFunctionIn = (qualifier: string) => Array(FUNCTION_COUNT).fill(bucket
 const codeBuckets = (t: Template) =>
   resourcesOfType(t, 'ALIYUN::FC::Function').map(([, r]) => ((r.Properties?.Code as { OssBucketName: { 'Fn::Sub': string } }).OssBucketName)['Fn::Sub']);
 /** Every bucket name an assets manifest uploads to. */
+/** ALIPAY_GATEWAY of every function that has one, by function name. */
+const gateways = (t: Template) =>
+  Object.fromEntries(
+    resourcesOfType(t, 'ALIYUN::FC::Function')
+      .filter(([, r]) => r.Properties?.EnvironmentVariables?.ALIPAY_GATEWAY !== undefined)
+      .map(([, r]) => [r.Properties?.FunctionName, r.Properties?.EnvironmentVariables?.ALIPAY_GATEWAY]),
+  );
+/** The functions that call Alipay: each gets the gateway (notify only verifies, db never talks to Alipay). */
+const ALIPAY_CALLERS = ['session', 'pay', 'reconcile'];
+const everyCallerUses = (gateway: string) => Object.fromEntries(ALIPAY_CALLERS.map((name) => [name, gateway]));
 const manifestBuckets = (assetsJson: string) => {
   const manifest = JSON.parse(assetsJson) as { files: Record<string, { destinations: Record<string, { bucketName: string }> }> };
   return Object.values(manifest.files).flatMap((f) => Object.values(f.destinations).map((d) => d.bucketName));
 };
 
 describe('readConfig', () => {
-  it('defaults: no appId, no stage, prefix "miniapp", the qualifier as given', () => {
-    expect(readConfig(ctx({ qualifier: QUALIFIER }))).toEqual({ appId: undefined, stage: undefined, namePrefix: 'miniapp', assetQualifier: QUALIFIER });
+  it('defaults: no appId, no stage, prefix "miniapp", the qualifier as given, the production gateway', () => {
+    expect(readConfig(ctx({ qualifier: QUALIFIER }))).toEqual({
+      appId: undefined,
+      stage: undefined,
+      namePrefix: 'miniapp',
+      assetQualifier: QUALIFIER,
+      alipayGateway: 'production',
+    });
   });
 
   it('accepts a good appId and stage; the stage goes into the name prefix', () => {
@@ -70,7 +89,13 @@ describe('readConfig', () => {
 
   it('accepts an appId given as a JSON number (cdk.json) and treats empty values as unset', () => {
     expect(readConfig(ctx({ appId: Number(GOOD_APP_ID), qualifier: QUALIFIER })).appId).toBe(GOOD_APP_ID);
-    expect(readConfig(ctx({ appId: '', stage: '', qualifier: QUALIFIER }))).toEqual({ appId: undefined, stage: undefined, namePrefix: 'miniapp', assetQualifier: QUALIFIER });
+    expect(readConfig(ctx({ appId: '', stage: '', alipayGateway: '', qualifier: QUALIFIER }))).toEqual({
+      appId: undefined,
+      stage: undefined,
+      namePrefix: 'miniapp',
+      assetQualifier: QUALIFIER,
+      alipayGateway: 'production',
+    });
   });
 
   it.each(['123', '20210012345678', '30210012345678901', '2021001234567890x', ' 2021001234567890', '2021-0012-3456-7890'])(
@@ -106,9 +131,48 @@ describe('readConfig', () => {
     expect(e.message).not.toContain(secret);
   });
 
+  it.each(['production', 'sandbox'])('accepts alipayGateway %j', (alipayGateway) => {
+    expect(readConfig(ctx({ alipayGateway, qualifier: QUALIFIER })).alipayGateway).toBe(alipayGateway);
+  });
+
+  it("with the sandbox gateway, accepts a sandbox app's id (90…) as well as a 20… one", () => {
+    for (const appId of [SANDBOX_APP_ID, '9000000000000000', GOOD_APP_ID]) {
+      expect(readConfig(ctx({ appId, alipayGateway: 'sandbox', qualifier: QUALIFIER })).appId).toBe(appId);
+    }
+  });
+
+  it.each(['902100012345678', '90210001234567890', '8021000123456789', '9121000123456789'])(
+    'with the sandbox gateway, refuses appId %j, naming both shapes',
+    (appId) => {
+      expect(configError({ appId, alipayGateway: 'sandbox', qualifier: QUALIFIER }).message).toBe(
+        `Context "appId" is "${appId}": an Alipay APPID is 16 digits starting with 90 (a sandbox app) or 20 with the sandbox gateway; ` +
+          `set it under "context" in cdk.json, e.g. "appId": "${SANDBOX_APP_ID}".`,
+      );
+    },
+  );
+
+  it("a sandbox app's id with the production gateway: refused, saying the sandbox switch is missing", () => {
+    expect(configError({ appId: SANDBOX_APP_ID, qualifier: QUALIFIER }).message).toBe(
+      `Context "appId" is "${SANDBOX_APP_ID}": an Alipay APPID is 16 digits starting with 20 (a sandbox app's id needs "alipayGateway": "sandbox"); ` +
+        `set it under "context" in cdk.json, e.g. "appId": "${GOOD_APP_ID}".`,
+    );
+  });
+
+  it.each(['Sandbox', 'prod', 'live', 'dev', ' sandbox', ALIPAY_SANDBOX_GATEWAY, 1])(
+    'refuses alipayGateway %j, naming the allowed values and cdk.json',
+    (alipayGateway) => {
+      const e = configError({ alipayGateway, qualifier: QUALIFIER });
+      expect(e.message).toBe(
+        `Context "alipayGateway" is "${alipayGateway}": use "production" (openapi.alipay.com) or "sandbox" (openapi-sandbox.dl.alipaydev.com) ` +
+          'under "context" in cdk.json; without it the functions call production.',
+      );
+    },
+  );
+
   it('refuses non-string values', () => {
     expect(configError({ appId: { id: GOOD_APP_ID }, qualifier: QUALIFIER }).message).toMatch(/"appId" must be a string/);
     expect(configError({ stage: ['prod'], qualifier: QUALIFIER }).message).toMatch(/"stage" must be a string/);
+    expect(configError({ alipayGateway: { sandbox: true }, qualifier: QUALIFIER }).message).toMatch(/"alipayGateway" must be a string/);
   });
 });
 
@@ -232,6 +296,12 @@ describe('project context (lib/project-context.ts)', () => {
       expect(fs.readdirSync(dir)).toEqual(['cdk.json']);
     });
 
+    it('an alipayGateway the files do not hold: refused', () => {
+      expect(refusal(project(files, { qualifier: 'mine1' }), { alipayGateway: 'sandbox' })).toMatch(
+        /^CDK_CONTEXT_JSON sets "alipayGateway": "sandbox" \(the files: not set\)/,
+      );
+    });
+
     it('a private key: refused without echoing it', () => {
       const secret = 'MIIEowIBAAKCAQEA' + 'S'.repeat(40);
       const message = refusal(project(files, { qualifier: 'mine1' }), { private_key: secret });
@@ -246,6 +316,7 @@ describe('synth with context', () => {
     ['appId=123', { appId: '123' }, /"appId" is "123"/],
     ['stage=Prod_1', { stage: 'Prod_1' }, /"stage" is "Prod_1"/],
     ['privateKey=<key>', { privateKey: 'MIIE' + 'x'.repeat(100) }, /"privateKey" is refused/],
+    ['alipayGateway=staging', { alipayGateway: 'staging' }, /"alipayGateway" is "staging": use "production" .* or "sandbox"/],
   ])('%s fails synth with a ConfigError', (_name, context, message) => {
     expect(() => synth(context)).toThrow(ConfigError);
     expect(() => synth(context)).toThrow(message);
@@ -270,6 +341,29 @@ describe('synth with context', () => {
   it('stage renames every account-wide name to miniapp-<stage>-…', () => {
     expectNames(synthCached({ stage: 'prod' }).template, 'miniapp-prod');
     expectNames(synthCached().template, 'miniapp');
+  });
+
+  it('without alipayGateway, every function that calls Alipay calls production; "production" is the same template', () => {
+    expect(gateways(synthCached().template)).toEqual(everyCallerUses(ALIPAY_GATEWAY));
+    expect(ALIPAY_GATEWAY).toBe('https://openapi.alipay.com/gateway.do');
+    expect(synthCached({ alipayGateway: 'production' }).templateJson).toBe(synthCached().templateJson);
+  });
+
+  it('alipayGateway "sandbox": every function that calls Alipay calls the sandbox gateway; the AppId parameter also takes a sandbox app id; nothing else changes', () => {
+    const sandbox = synthCached({ alipayGateway: 'sandbox' }).template;
+    expect(gateways(sandbox)).toEqual(everyCallerUses(ALIPAY_SANDBOX_GATEWAY));
+    expect(ALIPAY_SANDBOX_GATEWAY).toBe('https://openapi-sandbox.dl.alipaydev.com/gateway.do');
+    const appId = sandbox.Parameters!.AppId;
+    expect(appId).toMatchObject({
+      AllowedPattern: '^(?:20|90)\\d{14}$',
+      ConstraintDescription: `An Alipay APPID is 16 digits starting with 90 (a sandbox app) or 20, e.g. ${SANDBOX_APP_ID}.`,
+    });
+    for (const id of [SANDBOX_APP_ID, GOOD_APP_ID]) expect(new RegExp(appId.AllowedPattern!).test(id)).toBe(true);
+    const plain = synthCached().template;
+    expect(new RegExp(plain.Parameters!.AppId.AllowedPattern!).test(SANDBOX_APP_ID)).toBe(false);
+    const { AllowedPattern, ConstraintDescription } = plain.Parameters!.AppId;
+    const asProduction = { ...sandbox, Parameters: { ...sandbox.Parameters, AppId: { ...appId, AllowedPattern, ConstraintDescription } } };
+    expect(JSON.stringify(asProduction).split(ALIPAY_SANDBOX_GATEWAY).join(ALIPAY_GATEWAY)).toBe(JSON.stringify(plain));
   });
 
   it('stage changes only names: the templates differ exactly where the prefix appears', () => {
@@ -314,6 +408,8 @@ describe('the real entry (tools/synth.ts = npm run synth, and the app command as
   let sameEnv: Promise<ProjectRun>;
   let badAppId: Promise<ProjectRun>;
   let privateKey: Promise<ProjectRun>;
+  let sandbox: Promise<ProjectRun>;
+  let badGateway: Promise<ProjectRun>;
   const appProject = { ...CDK_JSON_CONTEXT, appId: GOOD_APP_ID, stage: 'prod' };
 
   beforeAll(() => {
@@ -331,6 +427,8 @@ describe('the real entry (tools/synth.ts = npm run synth, and the app command as
     sameEnv = started(newProject(pinned, contextFile).app({ CDK_CONTEXT_JSON: JSON.stringify({ ...contextFile, ...pinned }) }));
     badAppId = started(newProject({ ...CDK_JSON_CONTEXT, appId: '123' }).synth());
     privateKey = started(newProject({ ...CDK_JSON_CONTEXT, privateKey: SECRET }).synth());
+    sandbox = started(newProject({ ...CDK_JSON_CONTEXT, qualifier: 'sandbox1', alipayGateway: 'sandbox', appId: SANDBOX_APP_ID }).synth());
+    badGateway = started(newProject({ ...CDK_JSON_CONTEXT, alipayGateway: 'staging' }).synth());
   });
   afterAll(() => projects.forEach((p) => p.remove()));
 
@@ -473,6 +571,33 @@ describe('the real entry (tools/synth.ts = npm run synth, and the app command as
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/^synth failed: Context "privateKey" is refused/m);
       expect(run.stdout + run.stderr).not.toContain(SECRET.slice(0, 20));
+      expect(run.templateJson).toBeUndefined();
+      expect(run.contextFile).toBeUndefined();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '"alipayGateway": "sandbox" and a sandbox app id in cdk.json: synthesizes; the functions that call Alipay get the sandbox gateway, AppId the id',
+    async () => {
+      const run = await sandbox;
+      ok(run);
+      const template = JSON.parse(run.templateJson!) as Template;
+      expect(gateways(template)).toEqual(everyCallerUses(ALIPAY_SANDBOX_GATEWAY));
+      expect(template.Parameters?.AppId?.Default).toBe(SANDBOX_APP_ID);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '"alipayGateway": "staging" in cdk.json: exit code 1, stderr names the allowed values and cdk.json; nothing written',
+    async () => {
+      const run = await badGateway;
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /^synth failed: Context "alipayGateway" is "staging": use "production" \(openapi\.alipay\.com\) or "sandbox" \(openapi-sandbox\.dl\.alipaydev\.com\) under "context" in cdk.json/m,
+      );
+      expect(run.stderr).not.toContain('Asset qualifier');
       expect(run.templateJson).toBeUndefined();
       expect(run.contextFile).toBeUndefined();
     },
