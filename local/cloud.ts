@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ALIPAY_GATEWAY, ALIPAY_SANDBOX_GATEWAY } from '../lib/alipay-gateway';
 import { AlipayGatewayEmulator, type AlipayGatewayOptions } from './alipay';
 import { CredentialStore, type PolicyDocument, type Principal } from './credentials';
 import { FcEmulator, type FcOptions, type FunctionSpec, timerTriggerFromConfig } from './fc';
@@ -185,9 +186,9 @@ export class LocalCloud {
     // function outside a VPC.
     this.hosts = {
       [`sts.${LOCAL_REGION}.aliyuncs.com`]: stsUrl,
-      'openapi.alipay.com': new URL(this.alipay.gatewayUrl).origin,
-      // The sandbox gateway (cdk.json "alipayGateway": "sandbox") is played by the same emulator.
-      'openapi-sandbox.dl.alipaydev.com': new URL(this.alipay.gatewayUrl).origin,
+      // Both gateways (cdk.json "alipayGateway": "production" or "sandbox") are played by the one emulator.
+      [new URL(ALIPAY_GATEWAY).host]: new URL(this.alipay.gatewayUrl).origin,
+      [new URL(ALIPAY_SANDBOX_GATEWAY).host]: new URL(this.alipay.gatewayUrl).origin,
       [new URL(otsPublicEndpoint(instance.props.InstanceName, LOCAL_REGION)).host]: otsUrl,
     };
     const functions = of('ALIYUN::FC::Function').map((r) => this.functionSpec(assembly, r));

@@ -48,7 +48,7 @@ function compilesSloppy(code: string): boolean {
  * identifiers, strings double-quoted with non-ASCII escaped (esbuild's default ASCII charset).
  */
 function catalogLiteral(catalog: Catalog): string {
-  const str = (s: string) => JSON.stringify(s).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const str = (s: string) => JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : str(k));
   return `{${Object.entries(catalog).map(([sku, p]) => `${key(sku)}:{title:${str(p.title)},amount:${str(p.amount)}}`).join(',')}}`;
 }
