@@ -66,14 +66,28 @@ async function main(): Promise<void> {
     accountId: config.AccountId,
     region: config.Region,
     functions: [
-      { serviceName: 'floor', functionName: 'empty', arn: floorArn, handler: 'index.handler', runtime: 'nodejs20', codeDir: floorDir, environment: {}, timeoutSeconds: 10, memoryMB: 256 },
+      {
+        serviceName: 'floor',
+        functionName: 'empty',
+        arn: floorArn,
+        handler: 'index.handler',
+        runtime: 'nodejs20',
+        codeDir: floorDir,
+        environment: {},
+        timeoutSeconds: 10,
+        memoryMB: 256,
+      },
     ],
     serviceRoles: { floor: { roleArn: `acs:ram::${config.AccountId}:role/floor`, rolePolicies: [], sessionName: 'floor' } },
     credentials: cloud.credentials,
   });
   await floorFc.listen();
   const benchCreds = cloud.credentials.issue(
-    { roleArn: `acs:ram::${config.AccountId}:role/bench`, sessionName: 'bench', rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: floorArn }] }] },
+    {
+      roleArn: `acs:ram::${config.AccountId}:role/bench`,
+      sessionName: 'bench',
+      rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: floorArn }] }],
+    },
     3600,
   );
   const floorClient = new FC(config.AccountId, {
@@ -121,7 +135,13 @@ async function main(): Promise<void> {
     await sessionInstance.stop();
     const code = await newCode(coldUser(i));
     cold.session.push(
-      (await timed(() => fetch(config.SessionUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authCode: code }) }).then((r) => r.text())))[0],
+      (
+        await timed(() =>
+          fetch(config.SessionUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authCode: code }) }).then((r) =>
+            r.text(),
+          ),
+        )
+      )[0],
     );
   }
 
@@ -147,7 +167,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < WARM_RUNS + 20; i++) codes.push(await newCode('2088000000009998'));
   warm.push(
     await warmOp('login', (i) =>
-      fetch(config.SessionUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authCode: codes[i] }) }).then((r) => r.text()),
+      fetch(config.SessionUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authCode: codes[i] }) }).then((r) =>
+        r.text(),
+      ),
     ),
   );
 
@@ -251,11 +273,28 @@ function printTable(r: BenchResults): void {
     row(['---', '---', '---', '---']),
     row(['synth (ts-node, 3 runs)', r.synthMs.median, `${r.synthMs.min}–${r.synthMs.max}`, '']),
     row(['cold start: empty handler (floor)', r.coldStartMs.empty.median, `${r.coldStartMs.empty.p10}–${r.coldStartMs.empty.p90}`, '1']),
-    row(['cold start: db', r.coldStartMs.db.median, `${r.coldStartMs.db.p10}–${r.coldStartMs.db.p90}`, (r.coldStartMs.db.median / r.coldStartMs.empty.median).toFixed(2)]),
-    row(['cold start: session (login)', r.coldStartMs.session.median, `${r.coldStartMs.session.p10}–${r.coldStartMs.session.p90}`, (r.coldStartMs.session.median / r.coldStartMs.empty.median).toFixed(2)]),
+    row([
+      'cold start: db',
+      r.coldStartMs.db.median,
+      `${r.coldStartMs.db.p10}–${r.coldStartMs.db.p90}`,
+      (r.coldStartMs.db.median / r.coldStartMs.empty.median).toFixed(2),
+    ]),
+    row([
+      'cold start: session (login)',
+      r.coldStartMs.session.median,
+      `${r.coldStartMs.session.p10}–${r.coldStartMs.session.p90}`,
+      (r.coldStartMs.session.median / r.coldStartMs.empty.median).toFixed(2),
+    ]),
     row(['warm: raw GetRow (floor)', r.floors.rawGetRow.median, `p99 ${r.floors.rawGetRow.p99}`, '1']),
     row(['warm: empty handler invoke', r.floors.emptyHandlerWarm.median, `p99 ${r.floors.emptyHandlerWarm.p99}`, '']),
-    ...r.warm.map((w) => row([`warm: ${w.name} (${w.tablestoreRoundTrips} OTS round trips)`, w.latency.median, `p99 ${w.latency.p99}`, `${w.vsRawGetRow} (vs invoke+GetRow ${w.vsEmptyInvokePlusGetRow})`])),
+    ...r.warm.map((w) =>
+      row([
+        `warm: ${w.name} (${w.tablestoreRoundTrips} OTS round trips)`,
+        w.latency.median,
+        `p99 ${w.latency.p99}`,
+        `${w.vsRawGetRow} (vs invoke+GetRow ${w.vsEmptyInvokePlusGetRow})`,
+      ]),
+    ),
     '',
     `throughput (db get): ${r.throughputRps.clients1} req/s with 1 client, ${r.throughputRps.clients32} req/s with 32`,
     `zipped assets: db ${(r.assetBytesZipped.db / 1024).toFixed(1)} KB, session ${(r.assetBytesZipped.session / 1024).toFixed(1)} KB`,

@@ -17,7 +17,10 @@ export interface HttpResponse {
 }
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
 
-type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{
+type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string },
+) => Promise<{
   status: number;
   headers: { forEach(cb: (value: string, key: string) => void): void };
   text(): Promise<string>;

@@ -31,7 +31,8 @@ export function loadCatalog(file = CATALOG_FILE): Catalog {
   } catch (e) {
     throw new CatalogError(`${where} is not JSON: ${(e as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CatalogError(`${where} must be an object: {"<sku>": {"title", "amount"}}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new CatalogError(`${where} must be an object: {"<sku>": {"title", "amount"}}`);
   // JSON.parse keeps the last of two equal keys silently: a duplicated sku would lose a product,
   // a duplicated amount would set the price to whichever came last.
   const duplicate = firstDuplicateKey(text);

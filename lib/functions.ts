@@ -46,7 +46,14 @@ export type FunctionSettings = Pick<fc.FunctionProps, 'description' | 'memorySiz
  * A function whose code is `lambda/<name>/index.ts`, bundled at synth into an asset that
  * `ros-cdk deploy` uploads. `aliases` swap a dependency for a module of our own (see bundle.ts).
  */
-export function bundledFunction(scope: ros.Construct, id: string, service: fc.Service, name: string, settings: FunctionSettings, aliases: Record<string, string> = {}): fc.Function {
+export function bundledFunction(
+  scope: ros.Construct,
+  id: string,
+  service: fc.Service,
+  name: string,
+  settings: FunctionSettings,
+  aliases: Record<string, string> = {},
+): fc.Function {
   const asset = new ossassets.Asset(scope, `${id}Code`, bundledCode(name, aliases));
   return new fc.Function(scope, id, {
     serviceName: service.attrServiceName,
@@ -95,12 +102,19 @@ export class Functions extends ros.Construct {
       logs: props.logs,
     });
     // alipay-sdk's HTTP client (urllib → undici) swapped for a Node http one: ~60 ms off each cold start.
-    this.session = bundledFunction(this, 'SessionFunction', this.service, SESSION_FUNCTION, {
-      description: 'Exchanges an Alipay authCode for a session and client STS credentials',
-      memorySize: 256,
-      timeout: 10,
-      environmentVariables: props.sessionEnvironment,
-    }, { urllib: 'shared/urllib-lite.ts' });
+    this.session = bundledFunction(
+      this,
+      'SessionFunction',
+      this.service,
+      SESSION_FUNCTION,
+      {
+        description: 'Exchanges an Alipay authCode for a session and client STS credentials',
+        memorySize: 256,
+        timeout: 10,
+        environmentVariables: props.sessionEnvironment,
+      },
+      { urllib: 'shared/urllib-lite.ts' },
+    );
     this.db = bundledFunction(this, 'DBFunction', this.service, DB_FUNCTION, {
       description: "Reads and writes the calling user's objects",
       memorySize: 256,

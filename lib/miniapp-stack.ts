@@ -21,7 +21,11 @@ export interface MiniAppStackProps extends ros.StackProps {
 export class MiniAppStack extends ros.Stack {
   constructor(scope: ros.Construct, id: string, props: MiniAppStackProps) {
     super(scope, id, props);
-    new ros.RosInfo(this, ros.RosInfo.description, 'Alipay mini-program backend: login with Alipay, one account per person, per-account data in Tablestore, payments.');
+    new ros.RosInfo(
+      this,
+      ros.RosInfo.description,
+      'Alipay mini-program backend: login with Alipay, one account per person, per-account data in Tablestore, payments.',
+    );
     const { namePrefix } = props.config;
     const serviceName = namePrefix;
     const clientFunctionArns = [functionArn(serviceName, DB_FUNCTION), functionArn(paymentServiceName(namePrefix, PAY_FUNCTION), PAY_FUNCTION)];

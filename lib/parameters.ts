@@ -53,7 +53,8 @@ export class StackParameters extends ros.Construct {
     });
     this.alipayPublicKey = new ros.RosParameter(this, 'AlipayPublicKey', {
       type: ros.RosParameterType.STRING,
-      description: "Alipay's public key. When set, every Alipay answer is verified (recommended for login, required for payments: without it pay answers NotConfigured and every notification is refused).",
+      description:
+        "Alipay's public key. When set, every Alipay answer is verified (recommended for login, required for payments: without it pay answers NotConfigured and every notification is refused).",
       defaultValue: '',
       // An RSA2048 public key is at most ~460 characters as PEM with CRLF line breaks (see PrivateKey).
       maxLength: MAX_PUBLIC_KEY_LENGTH,
@@ -77,7 +78,8 @@ export class StackParameters extends ros.Construct {
       // only in lower case: a capital letter here would deny the functions every table call.
       allowedPattern: DB_INSTANCE_NAME_PATTERN,
       maxLength: 16,
-      constraintDescription: '3-16 characters: lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen; Tablestore refuses names containing ali, ay, ots, taobao or admin.',
+      constraintDescription:
+        '3-16 characters: lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen; Tablestore refuses names containing ali, ay, ots, taobao or admin.',
     });
     this.logProjectName = new ros.RosParameter(this, 'LogProjectName', {
       type: ros.RosParameterType.STRING,

@@ -54,7 +54,11 @@ export class Payments extends ros.Construct {
     super(scope, id);
     loadCatalog();
     const { orders, sessions, accounts } = props.tables;
-    const alipayCalls = { ...props.alipayEnvironment, ORDER_CHECK_AFTER_SECONDS: String(ORDER_CHECK_AFTER_SECONDS), ORDER_CLOSE_AFTER_SECONDS: String(ORDER_CLOSE_AFTER_SECONDS) };
+    const alipayCalls = {
+      ...props.alipayEnvironment,
+      ORDER_CHECK_AFTER_SECONDS: String(ORDER_CHECK_AFTER_SECONDS),
+      ORDER_CLOSE_AFTER_SECONDS: String(ORDER_CLOSE_AFTER_SECONDS),
+    };
 
     const notify = this.function('Notify', NOTIFY_FUNCTION, props, [{ actions: ['ots:GetRow', 'ots:UpdateRow', 'ots:DeleteRow'], resources: [orders] }], {
       description: "Applies Alipay's verified payment notifications to orders",
@@ -84,12 +88,18 @@ export class Payments extends ros.Construct {
     this.pay = pay.fn;
     this.payService = pay.service;
 
-    const reconcile = this.function('Reconcile', RECONCILE_FUNCTION, props, [{ actions: ['ots:GetRange', 'ots:GetRow', 'ots:UpdateRow', 'ots:DeleteRow'], resources: [orders] }], {
-      description: 'Closes unpaid orders and settles pending ones with Alipay, every minute',
-      memorySize: 256,
-      timeout: 60,
-      environmentVariables: { ...props.otsEnvironment, ...alipayCalls },
-    });
+    const reconcile = this.function(
+      'Reconcile',
+      RECONCILE_FUNCTION,
+      props,
+      [{ actions: ['ots:GetRange', 'ots:GetRow', 'ots:UpdateRow', 'ots:DeleteRow'], resources: [orders] }],
+      {
+        description: 'Closes unpaid orders and settles pending ones with Alipay, every minute',
+        memorySize: 256,
+        timeout: 60,
+        environmentVariables: { ...props.otsEnvironment, ...alipayCalls },
+      },
+    );
     this.reconcile = reconcile.fn;
     new fc.Trigger(this, 'ReconcileTimerTrigger', {
       serviceName: reconcile.service.attrServiceName,
@@ -108,7 +118,12 @@ export class Payments extends ros.Construct {
       description: `Assumed by Function Compute for the ${name} function`,
       grants: [...grants, props.logGrant],
     });
-    const service = fcService(this, `${id}Service`, { serviceName, description: `Mini-program payments: ${name}`, roleArn: role.attrArn as string, logs: props.logs });
+    const service = fcService(this, `${id}Service`, {
+      serviceName,
+      description: `Mini-program payments: ${name}`,
+      roleArn: role.attrArn as string,
+      logs: props.logs,
+    });
     // FC checks the role when it creates the service.
     service.addDependency(role);
     const fn = bundledFunction(this, `${id}Function`, service, name, settings, { urllib: 'shared/urllib-lite.ts' });

@@ -263,9 +263,13 @@ export class LocalCloud {
     const props = fn.props;
     const codeDir = assembly.assetDirs.get(props.Code?.OssObjectName);
     if (!codeDir) throw new Error(`function ${props.FunctionName}: its code asset is not in ${assembly.outdir}; run npm run synth`);
-    const triggers = this.resourcesOf('ALIYUN::FC::Trigger').filter((t) => t.props.ServiceName === props.ServiceName && t.props.FunctionName === props.FunctionName);
+    const triggers = this.resourcesOf('ALIYUN::FC::Trigger').filter(
+      (t) => t.props.ServiceName === props.ServiceName && t.props.FunctionName === props.FunctionName,
+    );
     const trigger = triggers.find((t) => t.props.TriggerType === 'http');
-    const timerTriggers = triggers.filter((t) => t.props.TriggerType === 'timer').map((t) => timerTriggerFromConfig(t.props.TriggerName, t.props.TriggerConfig ?? {}));
+    const timerTriggers = triggers
+      .filter((t) => t.props.TriggerType === 'timer')
+      .map((t) => timerTriggerFromConfig(t.props.TriggerName, t.props.TriggerConfig ?? {}));
     return {
       serviceName: props.ServiceName,
       functionName: props.FunctionName,

@@ -34,8 +34,7 @@ export interface IssuedCredentials {
 }
 
 export type CredentialCheck =
-  | { ok: true; credentials: IssuedCredentials }
-  | { ok: false; code: 'InvalidAccessKeyId' | 'InvalidSecurityToken' | 'SecurityTokenExpired'; message: string };
+  { ok: true; credentials: IssuedCredentials } | { ok: false; code: 'InvalidAccessKeyId' | 'InvalidSecurityToken' | 'SecurityTokenExpired'; message: string };
 
 /**
  * How long expired credentials are still recognized, so that using them answers

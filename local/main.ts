@@ -70,7 +70,9 @@ function usageError(message: string): never {
 function parsePort(value: string, from: string): number {
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
   if (port === 0 || (port >= 1 && port + TRIGGER_PORTS <= 65535)) return port;
-  usageError(`${from} '${value}' is not a port: give an integer from 1 to ${65535 - TRIGGER_PORTS} (the triggers take the next ${TRIGGER_PORTS}), or 0 for any free ports`);
+  usageError(
+    `${from} '${value}' is not a port: give an integer from 1 to ${65535 - TRIGGER_PORTS} (the triggers take the next ${TRIGGER_PORTS}), or 0 for any free ports`,
+  );
 }
 
 /** The command line, or an exit: 0 after --help, 2 for anything it does not know. */
@@ -78,7 +80,10 @@ function parseArgs(args: string[], root: string): StartOptions {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   for (let i = 0; i < args.length; i++) {
-    const [arg, inline] = args[i].startsWith('--') && args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
+    const [arg, inline] =
+      args[i].startsWith('--') && args[i].includes('=')
+        ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)]
+        : [args[i], undefined];
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -100,7 +105,9 @@ function parseArgs(args: string[], root: string): StartOptions {
     port: portValue === undefined ? DEFAULT_PORT : parsePort(portValue, values.has('--port') ? '--port' : 'PORT'),
     host: values.get('--host') ?? '127.0.0.1',
     // A relative --state-dir is the user's: npm runs scripts in the package root but keeps where it was started in INIT_CWD.
-    stateDir: flags.has('--in-memory') ? undefined : path.resolve(process.env.INIT_CWD ?? process.cwd(), values.get('--state-dir') ?? process.env.LOCAL_STATE_DIR ?? path.join(root, '.local')),
+    stateDir: flags.has('--in-memory')
+      ? undefined
+      : path.resolve(process.env.INIT_CWD ?? process.cwd(), values.get('--state-dir') ?? process.env.LOCAL_STATE_DIR ?? path.join(root, '.local')),
     reset: flags.has('--reset'),
     watch: flags.has('--watch'),
     seed: values.has('--seed') ? path.resolve(process.env.INIT_CWD ?? process.cwd(), values.get('--seed')!) : undefined,
@@ -196,10 +203,15 @@ async function main(root: string, options: StartOptions): Promise<void> {
       process.stderr.write(`local cloud did not stop within ${STOP_DEADLINE_MS} ms; exiting anyway\n`);
       process.exit(1);
     }, STOP_DEADLINE_MS);
-    starting.then(
-      (c) => Promise.all([watcher?.close(), c.stop()]),
-      () => undefined, // start-up failed: main() reports it
-    ).then(() => process.exit(0), () => process.exit(1));
+    starting
+      .then(
+        (c) => Promise.all([watcher?.close(), c.stop()]),
+        () => undefined, // start-up failed: main() reports it
+      )
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
   watchStarter(() => stop('parent process exited'));

@@ -4,7 +4,10 @@ const asList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
 /** RAM wildcard match: `*` any run of characters, `?` one character; actions compare case-insensitively. */
 function matches(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, ignoreCase ? 'i' : '').test(value);
 }
 
@@ -12,8 +15,7 @@ function matches(pattern: string, value: string, ignoreCase: boolean): boolean {
 export function documentAllows(doc: PolicyDocument, action: string, resource: string): boolean {
   let allowed = false;
   for (const s of doc.Statement) {
-    const hit =
-      asList(s.Action).some((a) => matches(a, action, true)) && asList(s.Resource).some((r) => matches(r, resource, false));
+    const hit = asList(s.Action).some((a) => matches(a, action, true)) && asList(s.Resource).some((r) => matches(r, resource, false));
     if (!hit) continue;
     if (s.Effect === 'Deny') return false;
     allowed = true;

@@ -72,12 +72,16 @@ export function emitTypes(project = path.join(ROOT, 'client', 'tsconfig.json'), 
   // Into a fresh directory, then swapped in: no declaration of a deleted source outlives it.
   const tmp = `${outDir}.${process.pid}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  const config = ts.getParsedCommandLineOfConfigFile(project, { outDir: tmp }, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    project,
+    { outDir: tmp },
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  });
+  );
   if (!config) throw new Error(`${path.relative(ROOT, project)} cannot be read`);
   const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, projectReferences: config.projectReferences });
   const emitted = program.emit();

@@ -54,12 +54,21 @@ function main(argv: readonly string[]): number {
   // The CLI names each bucket as the manifest does, with ${ALIYUN::Region} replaced by its region.
   for (const bucket of assembly.assetBuckets.map((b) => b.replace('${ALIYUN::Region}', args.region))) {
     print(`   oss://${bucket}/ (qualifier from ${qualifierSource(projectDir)})`);
-    if (!OSS_BUCKET_NAME.test(bucket)) problems.push(`The asset bucket name ${bucket} breaks OSS's naming rules: set a shorter "qualifier" (lower-case letters and digits) under "context" in cdk.json.`);
+    if (!OSS_BUCKET_NAME.test(bucket))
+      problems.push(
+        `The asset bucket name ${bucket} breaks OSS's naming rules: set a shorter "qualifier" (lower-case letters and digits) under "context" in cdk.json.`,
+      );
   }
 
   print(`3. the local ROS deploys ${assembly.stackName} with your parameter values (${args.region}, account ${args.accountId})`);
   try {
-    const stack = deployStack({ template: assembly.template, parameters: args.parameters, accountId: args.accountId, region: args.region, stackName: assembly.stackName });
+    const stack = deployStack({
+      template: assembly.template,
+      parameters: args.parameters,
+      accountId: args.accountId,
+      region: args.region,
+      stackName: assembly.stackName,
+    });
     for (const [name, value] of Object.entries(stack.parameters)) {
       print(`   ${name.padEnd(16)} ${shown(assembly.template.Parameters?.[name] ?? {}, value)}${name in args.parameters ? '' : ' (default)'}`);
     }
@@ -76,7 +85,8 @@ function main(argv: readonly string[]): number {
   const { PrivateKey: privateKey, AlipayPublicKey: publicKey = '' } = args.parameters;
   if (privateKey !== undefined) problems.push(...privateKeyProblems(privateKey));
   problems.push(...publicKeyProblems(publicKey));
-  if (!publicKey.trim()) warnings.push("AlipayPublicKey is empty: the session function will not verify Alipay's signature on its answers. Set it (recommended).");
+  if (!publicKey.trim())
+    warnings.push("AlipayPublicKey is empty: the session function will not verify Alipay's signature on its answers. Set it (recommended).");
   for (const w of warnings) print(`warning: ${w}`);
   if (problems.length) return fail(problems);
   print(`preflight passed: ros-cdk deploy ${assembly.stackName} --parameters Key=Value ... with these values`);

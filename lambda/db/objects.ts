@@ -87,9 +87,7 @@ export class ObjectStore {
   async put(id: string, fields: Fields, ifVersion?: number): Promise<StoredObject> {
     const writeId = newWriteId();
     const first = ifVersion === undefined || ifVersion === 0 ? await this.tryCreate(id, fields, writeId) : { current: await this.read(id) };
-    return this.settle(id, first, ifVersion, (current) =>
-      current ? this.tryReplace(id, current, fields, writeId) : this.tryCreate(id, fields, writeId),
-    );
+    return this.settle(id, first, ifVersion, (current) => (current ? this.tryReplace(id, current, fields, writeId) : this.tryCreate(id, fields, writeId)));
   }
 
   /**
@@ -114,7 +112,12 @@ export class ObjectStore {
    * Repeats a conditional write against the row as it now stands until it lands: Conflict as
    * soon as the row is not at `ifVersion` (0 = absent), or after MAX_RACES lost races.
    */
-  private async settle(id: string, attempt: Attempt, ifVersion: number | undefined, write: (current: Row | undefined) => Promise<Attempt>): Promise<StoredObject> {
+  private async settle(
+    id: string,
+    attempt: Attempt,
+    ifVersion: number | undefined,
+    write: (current: Row | undefined) => Promise<Attempt>,
+  ): Promise<StoredObject> {
     for (let race = 0; race < MAX_RACES; race++) {
       if ('done' in attempt) return attempt.done;
       let { current } = attempt;

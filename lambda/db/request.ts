@@ -81,7 +81,8 @@ function parseVersion(v: unknown): number | undefined {
 
 function parseLimit(v: unknown): number {
   if (v === undefined || v === null) return MAX_LIST_LIMIT;
-  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > MAX_LIST_LIMIT) throw badRequest(`"limit" must be a whole number from 1 to ${MAX_LIST_LIMIT}.`);
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > MAX_LIST_LIMIT)
+    throw badRequest(`"limit" must be a whole number from 1 to ${MAX_LIST_LIMIT}.`);
   return v as number;
 }
 
@@ -111,7 +112,9 @@ function parseFields(obj: Record<string, unknown>): Fields {
   if (names.length > MAX_FIELDS + SERVER_FIELDS.size) throw badRequest(`An object may have at most ${MAX_FIELDS} fields.`);
   for (const name of names) {
     if (POISON_KEYS.has(name) || !FIELD_NAME.test(name)) {
-      throw badRequest(`Field name ${JSON.stringify(name.slice(0, 64))} is not allowed: use 1-64 letters, digits, "_", "$" or "-", not starting with a digit or "-".`);
+      throw badRequest(
+        `Field name ${JSON.stringify(name.slice(0, 64))} is not allowed: use 1-64 letters, digits, "_", "$" or "-", not starting with a digit or "-".`,
+      );
     }
     if (SERVER_FIELDS.has(name)) continue;
     fields[name] = obj[name];

@@ -36,7 +36,15 @@ export class Checkout {
     const item = product(sku);
     if (!item) throw new AppError('NotFound', `The catalog has no product "${sku}".`);
     const trades = new Trades(this.config.alipay, this.deadline);
-    const order: Order = { orderId: newOrderId(this.accountId, now), accountId: this.accountId, sku, title: item.title, amount: item.amount, status: 'WAIT_BUYER_PAY', createdAt: now };
+    const order: Order = {
+      orderId: newOrderId(this.accountId, now),
+      accountId: this.accountId,
+      sku,
+      title: item.title,
+      amount: item.amount,
+      status: 'WAIT_BUYER_PAY',
+      createdAt: now,
+    };
     const [buyer] = await Promise.all([this.buyer(), this.orders.create(order)]);
     let tradeNo: string;
     try {
@@ -63,7 +71,8 @@ export class Checkout {
 
   /** Newest first. Pending orders old enough to doubt are checked with Alipay on the way. */
   async list(limit: number, startId: string | undefined, now: number): Promise<{ data: PublicOrder[]; cursor?: string }> {
-    if (startId !== undefined && !startId.startsWith(accountPrefix(this.accountId))) throw new AppError('BadRequest', '"cursor" must be the cursor the previous list returned.');
+    if (startId !== undefined && !startId.startsWith(accountPrefix(this.accountId)))
+      throw new AppError('BadRequest', '"cursor" must be the cursor the previous list returned.');
     const { orders, next } = await this.orders.list(this.accountId, limit, startId);
     let checks = 0;
     const settled = await Promise.all(orders.map((o) => (this.isDoubtful(o, now) && checks++ < MAX_CHECKS_PER_LIST ? this.settle(o, false, now) : o)));
@@ -106,7 +115,10 @@ export class Checkout {
       c.getRow({ tableName: this.config.ots.accountsTable, primaryKey: accountKey(this.accountId), maxVersions: 1, columnsToGet: ['userId', 'openId'] }),
     );
     const cols = columnsOf(row);
-    const buyer: Buyer = { openId: typeof cols?.openId === 'string' ? cols.openId : undefined, userId: typeof cols?.userId === 'string' ? cols.userId : undefined };
+    const buyer: Buyer = {
+      openId: typeof cols?.openId === 'string' ? cols.openId : undefined,
+      userId: typeof cols?.userId === 'string' ? cols.userId : undefined,
+    };
     if (!buyer.openId && !buyer.userId) throw new AppError('Internal', 'The account has no Alipay id.');
     return buyer;
   }

@@ -48,7 +48,8 @@ export function parsePayRequest(event: Buffer | string): PayRequest {
 
 function parseLimit(v: unknown): number {
   if (v === undefined || v === null) return DEFAULT_LIST_LIMIT;
-  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > MAX_LIST_LIMIT) throw badRequest(`"limit" must be a whole number from 1 to ${MAX_LIST_LIMIT}.`);
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > MAX_LIST_LIMIT)
+    throw badRequest(`"limit" must be a whole number from 1 to ${MAX_LIST_LIMIT}.`);
   return v as number;
 }
 

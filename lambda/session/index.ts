@@ -50,11 +50,7 @@ export async function handler(req: HttpRequest, resp: HttpResponse, context: FcC
   writeRequestLog({ ...log, ...result, ms: Date.now() - startedAt, session, ots: ots.roundTrips, ...noted });
 }
 
-type SessionAnswer =
-  | { sessionId: string; expiresAt: string; sts: ClientCredentials; accountId: string }
-  | { ok: true }
-  | Account
-  | { mobile: string };
+type SessionAnswer = { sessionId: string; expiresAt: string; sts: ClientCredentials; accountId: string } | { ok: true } | Account | { mobile: string };
 
 interface Stores {
   sessions: SessionStore;

@@ -12,7 +12,7 @@ const MOBILE = /^\+?[0-9-]{5,20}$/;
  * Alipay just the same, but does not decrypt under this app's key.
  */
 export function phoneNumberOf(config: AlipayConfig, response: string, sign: string): string {
-  if (!config.aesKey) throw new AppError('NotConfigured', 'Phone numbers are off: the deployment has no AesKey (the app\'s AES key from the Alipay console).');
+  if (!config.aesKey) throw new AppError('NotConfigured', "Phone numbers are off: the deployment has no AesKey (the app's AES key from the Alipay console).");
   if (!config.alipayPublicKey) {
     throw new AppError('NotConfigured', "Phone numbers are off: the deployment has no AlipayPublicKey, so Alipay's signature can't be checked.");
   }
@@ -35,7 +35,8 @@ export function phoneNumberOf(config: AlipayConfig, response: string, sign: stri
   if (answer === null || typeof answer !== 'object') {
     throw new AppError('BadRequest', "The payload does not decrypt with this app's AES key: it is garbled or from another app.");
   }
-  if (answer.code !== '10000') throw new AppError('BadRequest', 'Alipay did not share the phone number (the user refused, or the app lacks the phone number product).');
+  if (answer.code !== '10000')
+    throw new AppError('BadRequest', 'Alipay did not share the phone number (the user refused, or the app lacks the phone number product).');
   if (typeof answer.mobile !== 'string' || !MOBILE.test(answer.mobile)) throw new AppError('BadRequest', 'The payload holds no phone number.');
   return answer.mobile;
 }

@@ -45,7 +45,9 @@ function client(credentials: FcCredentials, endpoint: string): RpcClient {
 /** STS codes worth another attempt; anything else is a deployment fault and retrying won't help. */
 const TRANSIENT = /^(Throttling|ServiceUnavailable|InternalError|Unknown)/;
 const isTransient = (e: unknown): boolean =>
-  isNetworkError(e) || TRANSIENT.test(String((e as { code?: unknown })?.code ?? '')) || /^5\d\d$/.test(String((e as { statusCode?: unknown })?.statusCode ?? ''));
+  isNetworkError(e) ||
+  TRANSIENT.test(String((e as { code?: unknown })?.code ?? '')) ||
+  /^5\d\d$/.test(String((e as { statusCode?: unknown })?.statusCode ?? ''));
 
 /**
  * Credentials for one user that can do exactly one thing: invoke the client-facing functions. The session

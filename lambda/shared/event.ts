@@ -29,6 +29,7 @@ export function parseInvokeEvent(event: Buffer | string, maxBytes: number, shape
   }
   if (!isPlainObject(input)) throw badRequest('The event must be a JSON object.');
   const { sid } = input;
-  if (typeof sid !== 'string' || sid.length === 0 || sid.length > 128 || LONE_SURROGATE.test(sid)) throw badRequest('"sid" must be the sessionId string the login returned.');
+  if (typeof sid !== 'string' || sid.length === 0 || sid.length > 128 || LONE_SURROGATE.test(sid))
+    throw badRequest('"sid" must be the sessionId string the login returned.');
   return input as Record<string, unknown> & { sid: string };
 }

@@ -15,5 +15,4 @@ export interface FcContext {
 }
 
 /** Epoch ms by which the function must have answered, leaving a margin to write the answer and log. */
-export const deadlineOf = (context: FcContext, startedAt: number): number =>
-  startedAt + Math.max(1, context.function.timeout) * 1000 - 300;
+export const deadlineOf = (context: FcContext, startedAt: number): number => startedAt + Math.max(1, context.function.timeout) * 1000 - 300;

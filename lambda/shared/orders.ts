@@ -10,7 +10,11 @@ import { OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber }
 const STATUS_RANK = { WAIT_BUYER_PAY: 0, CLOSED: 1, PAID: 2, REFUNDED: 3 } as const;
 export type OrderStatus = keyof typeof STATUS_RANK;
 /** The column each status after the first stamps with its time. */
-const STAMP: Record<Exclude<OrderStatus, 'WAIT_BUYER_PAY'>, 'closedAt' | 'paidAt' | 'refundedAt'> = { CLOSED: 'closedAt', PAID: 'paidAt', REFUNDED: 'refundedAt' };
+const STAMP: Record<Exclude<OrderStatus, 'WAIT_BUYER_PAY'>, 'closedAt' | 'paidAt' | 'refundedAt'> = {
+  CLOSED: 'closedAt',
+  PAID: 'paidAt',
+  REFUNDED: 'refundedAt',
+};
 
 export interface Order {
   orderId: string;
@@ -107,7 +111,12 @@ export class OrderStore {
       this.ots
         .call((c) => {
           attempts++;
-          return c.putRow({ tableName: this.table, condition: new TableStore.Condition(EXPECT_NOT_EXIST, null), primaryKey: key(order.orderId), attributeColumns: columns });
+          return c.putRow({
+            tableName: this.table,
+            condition: new TableStore.Condition(EXPECT_NOT_EXIST, null),
+            primaryKey: key(order.orderId),
+            attributeColumns: columns,
+          });
         })
         .catch((e) => {
           // The id holds 40 random bits per account and millisecond: an existing row found by a
@@ -115,7 +124,12 @@ export class OrderStore {
           if (!(isConditionFailed(e) && attempts > 1)) throw e;
         }),
       this.ots.call((c) =>
-        c.putRow({ tableName: this.table, condition: new TableStore.Condition(IGNORE, null), primaryKey: key(PENDING + order.orderId), attributeColumns: [{ createdAt: int64(order.createdAt) }] }),
+        c.putRow({
+          tableName: this.table,
+          condition: new TableStore.Condition(IGNORE, null),
+          primaryKey: key(PENDING + order.orderId),
+          attributeColumns: [{ createdAt: int64(order.createdAt) }],
+        }),
       ),
     ]);
   }
@@ -151,7 +165,12 @@ export class OrderStore {
   /** Records the trade Alipay created for the order (kept only if no notification recorded it first). */
   async setTradeNo(orderId: string, tradeNo: string): Promise<void> {
     await this.ots.call((c) =>
-      c.updateRow({ tableName: this.table, condition: new TableStore.Condition(EXPECT_EXIST, null), primaryKey: key(orderId), updateOfAttributeColumns: [{ PUT: [{ tradeNo }] }] }),
+      c.updateRow({
+        tableName: this.table,
+        condition: new TableStore.Condition(EXPECT_EXIST, null),
+        primaryKey: key(orderId),
+        updateOfAttributeColumns: [{ PUT: [{ tradeNo }] }],
+      }),
     );
   }
 
@@ -170,7 +189,9 @@ export class OrderStore {
       const tradeNo = current.tradeNo ?? change.tradeNo;
       const put = [{ status: change.status }, { [stamp]: int64(change.at) }, ...(tradeNo ? [{ tradeNo }] : [])];
       try {
-        await this.ots.call((c) => c.updateRow({ tableName: this.table, condition: statusIs(current!.status), primaryKey: key(orderId), updateOfAttributeColumns: [{ PUT: put }] }));
+        await this.ots.call((c) =>
+          c.updateRow({ tableName: this.table, condition: statusIs(current!.status), primaryKey: key(orderId), updateOfAttributeColumns: [{ PUT: put }] }),
+        );
         return { order: { ...current, status: change.status, [stamp]: change.at, ...(tradeNo ? { tradeNo } : {}) }, changed: true };
       } catch (e) {
         if (!isConditionFailed(e)) throw e;
@@ -195,7 +216,9 @@ export class OrderStore {
     const items = rows.flatMap((r) => {
       const id = r.primaryKey.find((k) => k.name === 'orderId')?.value;
       const createdAt = columnsOf(r)?.createdAt;
-      return typeof id === 'string' && id.startsWith(PENDING) && createdAt !== undefined ? [{ orderId: id.slice(PENDING.length), createdAt: toNumber(createdAt) }] : [];
+      return typeof id === 'string' && id.startsWith(PENDING) && createdAt !== undefined
+        ? [{ orderId: id.slice(PENDING.length), createdAt: toNumber(createdAt) }]
+        : [];
     });
     const next = nextStartPrimaryKey?.find((k) => k.name === 'orderId')?.value;
     return { items, next: typeof next === 'string' ? next : undefined };

@@ -14,7 +14,10 @@ export type OtsClient = {
   putRow(p: object): Promise<unknown>;
   updateRow(p: object): Promise<unknown>;
   deleteRow(p: object): Promise<unknown>;
-  getRange(p: object): Promise<{ rows: { primaryKey: { name: string; value: unknown }[]; attributes: { columnName: string; columnValue: unknown }[] }[]; nextStartPrimaryKey?: { name: string; value: unknown }[] | null }>;
+  getRange(p: object): Promise<{
+    rows: { primaryKey: { name: string; value: unknown }[]; attributes: { columnName: string; columnValue: unknown }[] }[];
+    nextStartPrimaryKey?: { name: string; value: unknown }[] | null;
+  }>;
 };
 
 let cached: { key: string; client: OtsClient } | undefined;

@@ -28,7 +28,18 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ESOCKETTIMEDOUT', 'TimeoutError', 'NetworkingError', 'RequestTimeout']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'ESOCKETTIMEDOUT',
+  'TimeoutError',
+  'NetworkingError',
+  'RequestTimeout',
+]);
 
 /** True for failures of the connection itself (reset, refused, timed out), whatever client raised them. */
 export function isNetworkError(e: unknown): boolean {

@@ -57,7 +57,8 @@ export class Trades {
     private readonly config: AlipayConfig,
     private readonly deadline: number,
   ) {
-    if (!config.alipayPublicKey) throw new AppError('NotConfigured', "Payments are off: the deployment has no AlipayPublicKey, so Alipay's answers can't be verified.");
+    if (!config.alipayPublicKey)
+      throw new AppError('NotConfigured', "Payments are off: the deployment has no AlipayPublicKey, so Alipay's answers can't be verified.");
   }
 
   /**

@@ -29,8 +29,7 @@ const invalid = (sub_code: string, sub_msg: string): AlipayErrorValue => ({
 });
 
 /** The gateway HTML-escapes the string it echoes back, as seen in real answers (`&amp;`). */
-const htmlEscape = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const htmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export const alipayErrors = {
   missingAppId: () => missing('isv.missing-app-id', '缺少appId参数'),
@@ -45,10 +44,7 @@ export const alipayErrors = {
   // Real Alipay echoes the string it verified, request parameters included (so the auth code
   // too): callers must not log sub_msg verbatim.
   invalidSignature: (signContent: string) =>
-    invalid(
-      'isv.invalid-signature',
-      `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${htmlEscape(signContent)}`,
-    ),
+    invalid('isv.invalid-signature', `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${htmlEscape(signContent)}`),
   grantTypeInvalid: () => invalid('isv.grant-type-invalid', 'grant_type参数不正确'),
   codeInvalid: () => invalid('isv.code-invalid', '授权码code无效'),
   refreshTokenInvalid: () => invalid('isv.refresh-token-invalid', '刷新令牌refresh_token无效'),

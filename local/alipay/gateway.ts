@@ -7,14 +7,7 @@ import { AuthGrants } from './grants';
 import { closeServer, createServiceServer, listen, requestTarget } from '../http';
 import { MAX_BODY_BYTES, send, sendJson } from './http';
 import { newNotifyId, signedNotification, tradeNotificationParams } from './notification';
-import {
-  DEFAULT_NOTIFY_DELAY_SCALE,
-  DEFAULT_NOTIFY_TIMEOUT_MS,
-  Notifier,
-  type NotificationAttempt,
-  type NotificationInfo,
-  type NotifyFault,
-} from './notifier';
+import { DEFAULT_NOTIFY_DELAY_SCALE, DEFAULT_NOTIFY_TIMEOUT_MS, Notifier, type NotificationAttempt, type NotificationInfo, type NotifyFault } from './notifier';
 import { oauthToken, type MethodResult } from './oauth';
 import { isAesKey, phoneNumberPayload } from './phone';
 import { checkRequest } from './request';
@@ -149,9 +142,8 @@ export class AlipayGatewayEmulator {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = createServiceServer(
-      { service: 'alipay', maxBodyBytes: MAX_BODY_BYTES, refuse: refusalAnswer, log: this.opts.log },
-      (req, res, body) => this.route(req, res, body.toString('utf8')),
+    const server = createServiceServer({ service: 'alipay', maxBodyBytes: MAX_BODY_BYTES, refuse: refusalAnswer, log: this.opts.log }, (req, res, body) =>
+      this.route(req, res, body.toString('utf8')),
     );
     this.server = server;
     this.base = await listen(server, port, host);
@@ -341,9 +333,15 @@ export class AlipayGatewayEmulator {
     if (fault?.kind === 'timeout') return this.holdOpen(res, method, 'fault:timeout', started);
     if (fault?.kind === 'systemError') {
       const key = this.opts.gatewayPrivateKeyPem;
-      send(res, 200, 'text/html;charset=utf-8', answerBody(responseKeyOf(method), tradeErrors.systemError(), (c) => rsa2Sign(c, key)), {
-        trace_id: randomBytes(15).toString('hex'),
-      });
+      send(
+        res,
+        200,
+        'text/html;charset=utf-8',
+        answerBody(responseKeyOf(method), tradeErrors.systemError(), (c) => rsa2Sign(c, key)),
+        {
+          trace_id: randomBytes(15).toString('hex'),
+        },
+      );
       return this.log(method, 'fault:systemError', started);
     }
 
@@ -371,10 +369,7 @@ export class AlipayGatewayEmulator {
     });
   }
 
-  private answer(
-    method: string,
-    params: Record<string, string>,
-  ): { responseKey: string; value: object; signable: boolean; outcome: string } {
+  private answer(method: string, params: Record<string, string>): { responseKey: string; value: object; signable: boolean; outcome: string } {
     const failed = (error: AlipayErrorValue, signable = true) => ({
       responseKey: 'error_response',
       value: error,

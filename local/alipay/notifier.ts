@@ -35,12 +35,7 @@ export interface NotificationInfo {
  * once, `delay` waits `ms` first, `reorder` holds it until the next other notification has been
  * sent (or REORDER_RELEASE_MS).
  */
-export type NotifyFault =
-  | undefined
-  | { kind: 'drop' }
-  | { kind: 'duplicate'; copies?: number }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'reorder' };
+export type NotifyFault = undefined | { kind: 'drop' } | { kind: 'duplicate'; copies?: number } | { kind: 'delay'; ms: number } | { kind: 'reorder' };
 
 export type NotifyOutcome = 'success' | 'fail' | 'error';
 

@@ -59,7 +59,8 @@ export class TradeDevEndpoints {
   /** `GET /dev/cashier?tradeNo=…`: the cashier page. */
   cashier(query: URLSearchParams, nonce: string): DevAnswer {
     const tradeNo = query.get('tradeNo') ?? '';
-    if (!TRADE_NO_PATTERN.test(tradeNo)) return { status: 400, page: cashierErrorPage(400, 'tradeNo must be a trade_no (16-64 digits)'), outcome: 'bad-request' };
+    if (!TRADE_NO_PATTERN.test(tradeNo))
+      return { status: 400, page: cashierErrorPage(400, 'tradeNo must be a trade_no (16-64 digits)'), outcome: 'bad-request' };
     const trade = this.store.find({ tradeNo });
     if (!trade) return { status: 404, page: cashierErrorPage(404, NO_TRADE), outcome: 'not-found' };
     return { status: 200, page: cashierPage(trade, nonce), outcome: 'ok' };

@@ -43,7 +43,7 @@ export class TradeFile {
   append(trade: Trade): void {
     const bytes = Buffer.from(`${JSON.stringify(trade)}\n`, 'utf8');
     try {
-      for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.fd, bytes, done, bytes.length - done);
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(this.fd, bytes, done, bytes.length - done);
       fs.fdatasyncSync(this.fd);
       this.size += bytes.length;
     } catch (e) {

@@ -58,9 +58,7 @@ export function tradeMethods(store: TradeStore, notify: NotifyTrade): Record<str
 export function queryAnswer(trade: Trade): Record<string, unknown> {
   const buyer = trade.buyer.field === 'buyer_id' ? { buyer_user_id: trade.buyer.id } : { buyer_open_id: trade.buyer.id };
   const paid =
-    trade.paidAt === undefined
-      ? {}
-      : { buyer_pay_amount: trade.totalAmount, receipt_amount: trade.totalAmount, send_pay_date: beijingTime(trade.paidAt) };
+    trade.paidAt === undefined ? {} : { buyer_pay_amount: trade.totalAmount, receipt_amount: trade.totalAmount, send_pay_date: beijingTime(trade.paidAt) };
   return {
     ...SUCCESS,
     trade_no: trade.tradeNo,

@@ -25,8 +25,7 @@ export interface InvocationError {
 }
 
 export type InvokeResult =
-  | { ok: true; body: Buffer; json?: boolean; status?: number; headers?: Record<string, string> }
-  | { ok: false; error: InvocationError };
+  { ok: true; body: Buffer; json?: boolean; status?: number; headers?: Record<string, string> } | { ok: false; error: InvocationError };
 
 /** A warning the instance's process raised (`process.emitWarning`, Node's deprecations): see runtime.js. */
 export interface ProcessWarning {
@@ -38,7 +37,15 @@ export interface ProcessWarning {
 export interface InvokeRequest {
   kind: 'event' | 'http';
   event?: Buffer;
-  request?: { method: string; path: string; url: string; headers: Record<string, string>; queries: Record<string, string | string[]>; clientIP: string; body: Buffer };
+  request?: {
+    method: string;
+    path: string;
+    url: string;
+    headers: Record<string, string>;
+    queries: Record<string, string | string[]>;
+    clientIP: string;
+    body: Buffer;
+  };
   context: Record<string, unknown>;
 }
 
@@ -115,7 +122,10 @@ export class FunctionInstance {
         this.pending.delete(id);
         // FC ends an instance that overruns its timeout; so do we.
         this.stop();
-        resolve({ ok: false, error: { errorMessage: `Function timed out after ${this.spec.timeoutSeconds} seconds`, errorType: 'FunctionTimeout', stackTrace: [] } });
+        resolve({
+          ok: false,
+          error: { errorMessage: `Function timed out after ${this.spec.timeoutSeconds} seconds`, errorType: 'FunctionTimeout', stackTrace: [] },
+        });
       }, this.spec.timeoutSeconds * 1000);
       this.pending.set(id, (r) => {
         clearTimeout(timer);

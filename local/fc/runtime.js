@@ -36,7 +36,13 @@ process.on('warning', (w) => {
 const asError = (e) => ({
   errorMessage: e instanceof Error ? e.message : String(e),
   errorType: e instanceof Error ? e.name : typeof e,
-  stackTrace: e instanceof Error && e.stack ? e.stack.split('\n').slice(1).map((l) => l.trim()) : [],
+  stackTrace:
+    e instanceof Error && e.stack
+      ? e.stack
+          .split('\n')
+          .slice(1)
+          .map((l) => l.trim())
+      : [],
 });
 
 let handler;
@@ -57,7 +63,10 @@ function send(msg) {
 
 /** The runtime's context object: what FC passes, plus a logger like the real one. */
 function makeContext(ctx) {
-  const line = (level) => (...args) => process.stdout.write(`${new Date().toISOString()} ${ctx.requestId} [${level}] ${args.join(' ')}\n`);
+  const line =
+    (level) =>
+    (...args) =>
+      process.stdout.write(`${new Date().toISOString()} ${ctx.requestId} [${level}] ${args.join(' ')}\n`);
   return { ...ctx, logger: { info: line('INFO'), warn: line('WARN'), error: line('ERROR'), debug: line('DEBUG'), log: line('INFO') } };
 }
 
@@ -73,7 +82,11 @@ function call(args) {
     };
     try {
       const r = handler(...args, callback);
-      if (r && typeof r.then === 'function') r.then((v) => callback(null, v), (e) => callback(e || new Error('rejected')));
+      if (r && typeof r.then === 'function')
+        r.then(
+          (v) => callback(null, v),
+          (e) => callback(e || new Error('rejected')),
+        );
     } catch (e) {
       callback(e);
     }
@@ -91,21 +104,29 @@ async function invokeEvent(msg) {
 function invokeHttp(msg) {
   const r = msg.request;
   const req = Object.assign(Readable.from([Buffer.from(r.body, 'base64')]), {
-    method: r.method, path: r.path, url: r.url, headers: r.headers, queries: r.queries, clientIP: r.clientIP,
+    method: r.method,
+    path: r.path,
+    url: r.url,
+    headers: r.headers,
+    queries: r.queries,
+    clientIP: r.clientIP,
   });
   return new Promise((resolve, reject) => {
     const headers = {};
     let status = 200;
     const resp = {
-      setStatusCode: (code) => { status = code; },
-      setHeader: (k, v) => { headers[String(k).toLowerCase()] = String(v); },
-      deleteHeader: (k) => { delete headers[String(k).toLowerCase()]; },
+      setStatusCode: (code) => {
+        status = code;
+      },
+      setHeader: (k, v) => {
+        headers[String(k).toLowerCase()] = String(v);
+      },
+      deleteHeader: (k) => {
+        delete headers[String(k).toLowerCase()];
+      },
       send: (body) => resolve({ status, headers, body: Buffer.from(body ?? '').toString('base64') }),
     };
-    call([req, resp, makeContext(msg.context)]).then(
-      () => setTimeout(() => reject(new Error('the handler returned without calling resp.send')), 50),
-      reject,
-    );
+    call([req, resp, makeContext(msg.context)]).then(() => setTimeout(() => reject(new Error('the handler returned without calling resp.send')), 50), reject);
   });
 }
 

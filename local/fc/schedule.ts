@@ -141,7 +141,10 @@ function value(spec: FieldSpec, word: string, text: string): number {
   if (/^\d+$/.test(word)) n = Number(word);
   else {
     const i = spec.names?.indexOf(word.toUpperCase()) ?? -1;
-    if (i < 0) throw new Error(`${spec.name} field "${text}" has "${word}", which is not a ${spec.name} value${spec.names ? ` (${spec.min}-${spec.max} or ${spec.names[0]}-${spec.names[spec.names.length - 1]})` : ''}`);
+    if (i < 0)
+      throw new Error(
+        `${spec.name} field "${text}" has "${word}", which is not a ${spec.name} value${spec.names ? ` (${spec.min}-${spec.max} or ${spec.names[0]}-${spec.names[spec.names.length - 1]})` : ''}`,
+      );
     n = spec.min + i;
   }
   if (n < spec.min || n > spec.max) throw new Error(`${spec.name} field "${text}" has ${n}, outside ${spec.min}-${spec.max}`);

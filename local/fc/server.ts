@@ -340,7 +340,11 @@ export class FcEmulator {
     }
     const expected = sign(check.credentials.accessKeySecret, stringToSign(req.method ?? 'POST', path, headers, queries));
     if (!signatureMatches(expected, auth.signature)) {
-      throw new FcError(403, 'SignatureNotMatch', 'The request signature we calculated does not match the signature you provided. Check your access key and signing method');
+      throw new FcError(
+        403,
+        'SignatureNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your access key and signing method',
+      );
     }
     return check.credentials;
   }
@@ -401,7 +405,6 @@ export class FcEmulator {
   }
 }
 
-
 /** FC drops x-fc-* headers before the function sees an HTTP request. */
 function stripFcHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
@@ -437,9 +440,11 @@ function decodePath(pathname: string): string {
 /** The HTTP trigger's documented request limits (MAX_TRIGGER_*), checked before its method and auth checks. */
 function checkTriggerRequestSize(req: http.IncomingMessage): void {
   const pathBytes = Buffer.byteLength(req.url ?? '', 'utf8');
-  if (pathBytes > MAX_TRIGGER_PATH_BYTES) throw new FcError(400, 'InvalidArgument', `the request path and query are ${pathBytes} bytes, over the ${MAX_TRIGGER_PATH_BYTES}-byte limit`);
+  if (pathBytes > MAX_TRIGGER_PATH_BYTES)
+    throw new FcError(400, 'InvalidArgument', `the request path and query are ${pathBytes} bytes, over the ${MAX_TRIGGER_PATH_BYTES}-byte limit`);
   const headerBytes = req.rawHeaders.reduce((n, s) => n + Buffer.byteLength(s, 'utf8'), 0);
-  if (headerBytes > MAX_TRIGGER_HEADER_BYTES) throw new FcError(400, 'InvalidArgument', `the request headers are ${headerBytes} bytes, over the ${MAX_TRIGGER_HEADER_BYTES}-byte limit`);
+  if (headerBytes > MAX_TRIGGER_HEADER_BYTES)
+    throw new FcError(400, 'InvalidArgument', `the request headers are ${headerBytes} bytes, over the ${MAX_TRIGGER_HEADER_BYTES}-byte limit`);
 }
 
 const internalError = (): FcError => new FcError(500, 'InternalServerError', 'internal error');

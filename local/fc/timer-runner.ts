@@ -82,7 +82,8 @@ export class TimerRunner {
       armed = own.find((a) => a.trigger.name === triggerName);
       if (!armed) return Promise.reject(new Error(`${fn} has no timer trigger '${triggerName}'`));
     }
-    if (!armed.trigger.enable) return Promise.reject(new Error(`${fn}: timer trigger '${armed.trigger.name}' is disabled (enable: false), so FC never fires it`));
+    if (!armed.trigger.enable)
+      return Promise.reject(new Error(`${fn}: timer trigger '${armed.trigger.name}' is disabled (enable: false), so FC never fires it`));
     return this.fire(armed, this.clock.now());
   }
 
@@ -106,7 +107,12 @@ export class TimerRunner {
       return result;
     } catch (e) {
       // Not the function's failure but the emulator's (no role for the service, say).
-      this.opts.log?.({ ...line, ms: Date.now() - startedAt, code: (e as { code?: string }).code ?? 'InternalServerError', error: String((e as Error)?.stack ?? e) });
+      this.opts.log?.({
+        ...line,
+        ms: Date.now() - startedAt,
+        code: (e as { code?: string }).code ?? 'InternalServerError',
+        error: String((e as Error)?.stack ?? e),
+      });
       throw e;
     } finally {
       this.running.delete(key);

@@ -62,7 +62,8 @@ export const timerEventBytes = (triggerName: string, payload: string): number =>
 export function payloadProblem(triggerName: string, payload: unknown): string | undefined {
   if (typeof payload !== 'string') return `payload must be a string, not ${payload === null ? 'null' : typeof payload}`;
   const bytes = timerEventBytes(triggerName, payload);
-  if (bytes > MAX_TIMER_EVENT_BYTES) return `payload makes a ${bytes.toLocaleString('en-US')}-byte event; an asynchronous invocation takes at most ${MAX_TIMER_EVENT_BYTES.toLocaleString('en-US')} bytes`;
+  if (bytes > MAX_TIMER_EVENT_BYTES)
+    return `payload makes a ${bytes.toLocaleString('en-US')}-byte event; an asynchronous invocation takes at most ${MAX_TIMER_EVENT_BYTES.toLocaleString('en-US')} bytes`;
   return undefined;
 }
 

@@ -70,7 +70,8 @@ export function zoneClockface(name: string): Clockface {
   }
   // Intl matches names case-insensitively; the zone files Go loads are case-sensitive paths.
   const canonical = format.resolvedOptions().timeZone;
-  if (canonical !== name && canonical.toLowerCase() === name.toLowerCase()) throw new Error(`time zone names are case-sensitive: "${name}" must be written "${canonical}"`);
+  if (canonical !== name && canonical.toLowerCase() === name.toLowerCase())
+    throw new Error(`time zone names are case-sensitive: "${name}" must be written "${canonical}"`);
 
   const fieldsAt = (instant: number): WallClock => {
     const parts: Record<string, number> = {};

@@ -151,7 +151,9 @@ const otsReservedWords: Check = (p) => {
   const v = p.InstanceName;
   if (typeof v !== 'string') return undefined; // the name rows report a missing or non-string name
   const found = OTS_RESERVED_WORDS.filter((w) => v.toLowerCase().includes(w));
-  return found.length ? `InstanceName ${quote(v)} contains ${found.map(quote).join(', ')}; Tablestore refuses instance names containing ali, ay, ots, taobao or admin.` : undefined;
+  return found.length
+    ? `InstanceName ${quote(v)} contains ${found.map(quote).join(', ')}; Tablestore refuses instance names containing ali, ay, ots, taobao or admin.`
+    : undefined;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -179,7 +181,10 @@ export function policyChars(doc: unknown): number {
 }
 function pythonJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pythonJson).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${asciiJson(k)}: ${pythonJson(x)}`).join(', ')}}`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${asciiJson(k)}: ${pythonJson(x)}`)
+      .join(', ')}}`;
   if (typeof v === 'string') return asciiJson(v);
   return JSON.stringify(v) ?? 'null';
 }
@@ -210,10 +215,22 @@ function documentSize(prop: string, max: number, what: string): Check {
 
 /** Runtimes FC 2.0 lists as supported (runtime overview, FC 2.0 pages), so new functions can be created on them. */
 export const FC_RUNTIMES = [
-  'nodejs20', 'nodejs18', 'nodejs16', 'nodejs14', 'nodejs12',
-  'python3.10', 'python3.9', 'python3',
-  'php7.2', 'java11', 'java8', 'dotnetcore3.1', 'go1',
-  'custom.debian10', 'custom', 'custom-container',
+  'nodejs20',
+  'nodejs18',
+  'nodejs16',
+  'nodejs14',
+  'nodejs12',
+  'python3.10',
+  'python3.9',
+  'python3',
+  'php7.2',
+  'java11',
+  'java8',
+  'dotnetcore3.1',
+  'go1',
+  'custom.debian10',
+  'custom',
+  'custom-container',
 ] as const;
 /**
  * Runtimes past phase 1 of FC's deprecation policy ("you can no longer create functions in the
@@ -226,7 +243,8 @@ export const FC_DEPRECATED_RUNTIMES = ['nodejs10', 'nodejs8', 'nodejs6', 'nodejs
 const runtime: Check = (p) => {
   const v = p.Runtime;
   if (!present(v)) return 'Runtime is required.';
-  if ((FC_DEPRECATED_RUNTIMES as readonly string[]).includes(v)) return `Runtime ${quote(v)} is deprecated; FC no longer creates functions on it (use nodejs20).`;
+  if ((FC_DEPRECATED_RUNTIMES as readonly string[]).includes(v))
+    return `Runtime ${quote(v)} is deprecated; FC no longer creates functions on it (use nodejs20).`;
   if (!(FC_RUNTIMES as readonly string[]).includes(v)) return `Runtime ${quote(v)} is not an FC 2.0 runtime; it must be one of ${FC_RUNTIMES.join(', ')}.`;
   return undefined;
 };
@@ -238,7 +256,9 @@ const memorySize: Check = (p) => {
   if (typeof v !== 'number' || !Number.isInteger(v)) return `MemorySize must be an integer number of MB, not ${quote(v)}.`;
   const type = p.InstanceType ?? 'e1';
   if (type === 'c1') {
-    return PERFORMANCE_MEMORY.includes(v) ? undefined : `MemorySize is ${count(v)} MB; a performance instance (c1) takes ${PERFORMANCE_MEMORY.map(count).join(', ')} MB.`;
+    return PERFORMANCE_MEMORY.includes(v)
+      ? undefined
+      : `MemorySize is ${count(v)} MB; a performance instance (c1) takes ${PERFORMANCE_MEMORY.map(count).join(', ')} MB.`;
   }
   if (type !== 'e1') return undefined; // GPU instance types have rules of their own, not used here
   if (v < 128 || v > 3072 || v % 64 !== 0) return `MemorySize is ${count(v)} MB; an elastic instance takes 128 to 3,072 MB in steps of 64.`;
@@ -251,14 +271,18 @@ const handler: Check = (p) => {
   if (!present(v)) return 'Handler is required.';
   if (typeof v !== 'string') return `Handler must be a string, not ${typeof v}.`;
   if (!/^(nodejs|python|php)/.test(String(p.Runtime))) return undefined;
-  return /^[^\s.][^\s]*\.[A-Za-z_$][\w$]*$/.test(v) ? undefined : `Handler ${quote(v)} is not <file>.<method> (e.g. index.handler), so every invocation would fail to find it.`;
+  return /^[^\s.][^\s]*\.[A-Za-z_$][\w$]*$/.test(v)
+    ? undefined
+    : `Handler ${quote(v)} is not <file>.<method> (e.g. index.handler), so every invocation would fail to find it.`;
 };
 
 const environmentSize: Check = (p) => {
   const env = p.EnvironmentVariables;
   if (!present(env) || typeof env !== 'object') return undefined;
   const bytes = environmentBytes(env);
-  return bytes > FC_ENVIRONMENT_MAX_BYTES ? `EnvironmentVariables are ${count(bytes)} bytes as JSON; FC allows ${count(FC_ENVIRONMENT_MAX_BYTES)} in total.` : undefined;
+  return bytes > FC_ENVIRONMENT_MAX_BYTES
+    ? `EnvironmentVariables are ${count(bytes)} bytes as JSON; FC allows ${count(FC_ENVIRONMENT_MAX_BYTES)} in total.`
+    : undefined;
 };
 
 /** Reserved by FC (FC_* is its own namespace; the others are names FC 2.0 sets itself). */
@@ -268,8 +292,10 @@ const environmentKeys: Check = (p) => {
   if (!present(env)) return undefined;
   if (typeof env !== 'object' || Array.isArray(env)) return 'EnvironmentVariables must be a map of names to values.';
   for (const key of Object.keys(env)) {
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) return `EnvironmentVariables name ${quote(key)} must start with a letter and contain only letters, digits and underscores.`;
-    if (key.startsWith('FC_') || FC_RESERVED_ENV.includes(key)) return `EnvironmentVariables name ${quote(key)} is reserved by FC (FC_*, ${FC_RESERVED_ENV.join(', ')}).`;
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key))
+      return `EnvironmentVariables name ${quote(key)} must start with a letter and contain only letters, digits and underscores.`;
+    if (key.startsWith('FC_') || FC_RESERVED_ENV.includes(key))
+      return `EnvironmentVariables name ${quote(key)} is reserved by FC (FC_*, ${FC_RESERVED_ENV.join(', ')}).`;
   }
   return undefined;
 };
@@ -290,7 +316,8 @@ const code: Check = (p) => {
   if (typeof c !== 'object') return 'Code must be a map.';
   const bucket = present(c.OssBucketName) && c.OssBucketName !== '';
   const object = present(c.OssObjectName) && c.OssObjectName !== '';
-  if (bucket !== object) return `Code.${bucket ? 'OssBucketName' : 'OssObjectName'} is set without Code.${bucket ? 'OssObjectName' : 'OssBucketName'}; the two go together.`;
+  if (bucket !== object)
+    return `Code.${bucket ? 'OssBucketName' : 'OssObjectName'} is set without Code.${bucket ? 'OssObjectName' : 'OssBucketName'}; the two go together.`;
   if (!bucket && !present(c.ZipFile) && !present(c.SourceCode)) return 'Code names no code: set ZipFile, SourceCode, or OssBucketName with OssObjectName.';
   return undefined;
 };
@@ -307,12 +334,14 @@ const logConfig: Check = (p) => {
   if (typeof l !== 'object') return 'LogConfig must be a map.';
   const project = present(l.Project) && l.Project !== '';
   const logstore = present(l.Logstore) && l.Logstore !== '';
-  if (project !== logstore) return `LogConfig.${project ? 'Project' : 'Logstore'} is set without LogConfig.${project ? 'Logstore' : 'Project'}; FC needs both to write logs.`;
+  if (project !== logstore)
+    return `LogConfig.${project ? 'Project' : 'Logstore'} is set without LogConfig.${project ? 'Logstore' : 'Project'}; FC needs both to write logs.`;
   return undefined;
 };
 
 /** HTTP trigger config as the template writes it (ROS style, PascalCase) or as the FC API names it (camelCase). */
-const httpConfig = (p: Props): Props | undefined => (p.TriggerType === 'http' && p.TriggerConfig && typeof p.TriggerConfig === 'object' ? p.TriggerConfig : undefined);
+const httpConfig = (p: Props): Props | undefined =>
+  p.TriggerType === 'http' && p.TriggerConfig && typeof p.TriggerConfig === 'object' ? p.TriggerConfig : undefined;
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS'];
 
 const httpAuthType: Check = (p) => {
@@ -322,14 +351,17 @@ const httpAuthType: Check = (p) => {
   const v = c.AuthType ?? c.authType;
   if (!present(v)) return undefined; // FC's default is function
   // FC documents lower case; the 2020 template this project succeeds wrote ANONYMOUS, so case is not held against it.
-  return typeof v === 'string' && ['anonymous', 'function'].includes(v.toLowerCase()) ? undefined : `TriggerConfig.AuthType is ${quote(v)}; it must be anonymous or function.`;
+  return typeof v === 'string' && ['anonymous', 'function'].includes(v.toLowerCase())
+    ? undefined
+    : `TriggerConfig.AuthType is ${quote(v)}; it must be anonymous or function.`;
 };
 
 const httpMethods: Check = (p) => {
   const c = httpConfig(p);
   if (!c) return undefined;
   const v = c.Methods ?? c.methods;
-  if (!Array.isArray(v) || v.length === 0) return 'TriggerConfig.Methods must be a non-empty list of HTTP methods; an http trigger without one accepts no request.';
+  if (!Array.isArray(v) || v.length === 0)
+    return 'TriggerConfig.Methods must be a non-empty list of HTTP methods; an http trigger without one accepts no request.';
   const bad = v.filter((m) => !HTTP_METHODS.includes(m));
   if (bad.length) return `TriggerConfig.Methods contains ${bad.map(quote).join(', ')}; methods must be among ${HTTP_METHODS.join(', ')}.`;
   if (new Set(v).size !== v.length) return 'TriggerConfig.Methods lists a method twice.';
@@ -337,7 +369,8 @@ const httpMethods: Check = (p) => {
 };
 
 /** Time trigger config (FC's TimeTriggerConfig), its keys read as the local FC reads them (timerConfigValue). */
-const timerConfig = (p: Props): Props | undefined => (p.TriggerType === 'timer' && p.TriggerConfig && typeof p.TriggerConfig === 'object' ? p.TriggerConfig : undefined);
+const timerConfig = (p: Props): Props | undefined =>
+  p.TriggerType === 'timer' && p.TriggerConfig && typeof p.TriggerConfig === 'object' ? p.TriggerConfig : undefined;
 
 /** The schedule, read by the local FC's own parser (local/fc/schedule.ts, which cites the field table). */
 const timerSchedule: Check = (p) => {
@@ -374,8 +407,10 @@ const primaryKeyColumns: Check = (p) => {
   const pk = p.PrimaryKey;
   if (!Array.isArray(pk)) return undefined; // the count row reports it
   for (const [i, col] of pk.entries()) {
-    if (!['INTEGER', 'STRING', 'BINARY'].includes(col?.Type)) return `PrimaryKey[${i}].Type is ${quote(col?.Type)}; a primary key column is INTEGER, STRING or BINARY.`;
-    if (typeof col?.Name !== 'string' || !OTS_NAME.test(col.Name)) return `PrimaryKey[${i}].Name ${quote(col?.Name)} must be 1 to 255 letters, digits or underscores, not starting with a digit.`;
+    if (!['INTEGER', 'STRING', 'BINARY'].includes(col?.Type))
+      return `PrimaryKey[${i}].Type is ${quote(col?.Type)}; a primary key column is INTEGER, STRING or BINARY.`;
+    if (typeof col?.Name !== 'string' || !OTS_NAME.test(col.Name))
+      return `PrimaryKey[${i}].Name ${quote(col?.Name)} must be 1 to 255 letters, digits or underscores, not starting with a digit.`;
   }
   if (new Set(pk.map((c: Props) => c.Name)).size !== pk.length) return 'PrimaryKey names a column twice.';
   return undefined;
@@ -403,7 +438,8 @@ const policyDocumentSize: Check = (p) => {
     const doc = policy?.PolicyDocument;
     if (!present(doc)) return `${policyLabel(policy, i)}.PolicyDocument is required.`;
     const n = typeof doc === 'string' ? doc.length : policyChars(doc);
-    if (n > RAM_POLICY_MAX_CHARS) return `${policyLabel(policy, i)}.PolicyDocument is ${count(n)} characters as JSON; RAM allows ${count(RAM_POLICY_MAX_CHARS)} for a custom policy.`;
+    if (n > RAM_POLICY_MAX_CHARS)
+      return `${policyLabel(policy, i)}.PolicyDocument is ${count(n)} characters as JSON; RAM allows ${count(RAM_POLICY_MAX_CHARS)} for a custom policy.`;
   }
   return undefined;
 };
@@ -445,7 +481,8 @@ const indexTypes: Check = (p) => {
   for (const [i, k] of keys.entries()) {
     if (!['text', 'long', 'double', 'json'].includes(k?.Type)) return `KeyIndices[${i}].Type is ${quote(k?.Type)}; it must be text, long, double or json.`;
     for (const [j, jk] of (Array.isArray(k.JsonKeyIndices) ? k.JsonKeyIndices : []).entries()) {
-      if (!['text', 'long', 'double'].includes(jk?.Type)) return `KeyIndices[${i}].JsonKeyIndices[${j}].Type is ${quote(jk?.Type)}; it must be text, long or double.`;
+      if (!['text', 'long', 'double'].includes(jk?.Type))
+        return `KeyIndices[${i}].JsonKeyIndices[${j}].Type is ${quote(jk?.Type)}; it must be text, long or double.`;
     }
   }
   return undefined;
@@ -472,80 +509,186 @@ const SLS_INDEX = 'ALIYUN::SLS::Index';
 export const CONSTRAINTS: readonly Constraint[] = [
   // Function Compute 2.0: service
   row(FC_SERVICE, 'ServiceName is 1 to 128 characters', SRC.rosFcService, 'validate', length('ServiceName', 1, 128)),
-  row(FC_SERVICE, 'ServiceName has only letters, digits, _ and -, and starts with a letter or _', SRC.rosFcService, 'create',
-    pattern('ServiceName', /^[A-Za-z_][A-Za-z0-9_-]*$/, 'must contain only letters, digits, underscores and hyphens, and start with a letter or underscore')),
-  row(FC_SERVICE, 'Role, when set, is a RAM role ARN acs:ram::<account>:role/<name>', SRC.rosFcService, 'create',
-    pattern('Role', /^acs:ram::\d+:role\/[A-Za-z0-9.-]{1,64}$/, 'is not a RAM role ARN (acs:ram::<account-id>:role/<role-name>)', false)),
+  row(
+    FC_SERVICE,
+    'ServiceName has only letters, digits, _ and -, and starts with a letter or _',
+    SRC.rosFcService,
+    'create',
+    pattern('ServiceName', /^[A-Za-z_][A-Za-z0-9_-]*$/, 'must contain only letters, digits, underscores and hyphens, and start with a letter or underscore'),
+  ),
+  row(
+    FC_SERVICE,
+    'Role, when set, is a RAM role ARN acs:ram::<account>:role/<name>',
+    SRC.rosFcService,
+    'create',
+    pattern('Role', /^acs:ram::\d+:role\/[A-Za-z0-9.-]{1,64}$/, 'is not a RAM role ARN (acs:ram::<account-id>:role/<role-name>)', false),
+  ),
   row(FC_SERVICE, 'LogConfig sets Project and Logstore together', SRC.fcLogConfig, 'create', logConfig),
 
   // Function Compute 2.0: function
-  row(FC_FUNCTION, 'FunctionName is 1 to 64 letters, digits, _ or -, not starting with a digit or -', SRC.fcCreateFunction, 'create',
-    pattern('FunctionName', /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must be 1 to 64 letters, digits, underscores or hyphens, not starting with a digit or hyphen')),
+  row(
+    FC_FUNCTION,
+    'FunctionName is 1 to 64 letters, digits, _ or -, not starting with a digit or -',
+    SRC.fcCreateFunction,
+    'create',
+    pattern('FunctionName', /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must be 1 to 64 letters, digits, underscores or hyphens, not starting with a digit or hyphen'),
+  ),
   row(FC_FUNCTION, `Runtime is a supported FC 2.0 runtime (not the deprecated ${FC_DEPRECATED_RUNTIMES.join(', ')})`, SRC.fcRuntimes, 'create', runtime),
-  row(FC_FUNCTION, 'MemorySize is 128 to 3,072 MB in steps of 64 on elastic instances (4,096/8,192/16,384/32,768 on c1)', SRC.fcInstanceTypes, 'create', memorySize),
+  row(
+    FC_FUNCTION,
+    'MemorySize is 128 to 3,072 MB in steps of 64 on elastic instances (4,096/8,192/16,384/32,768 on c1)',
+    SRC.fcInstanceTypes,
+    'create',
+    memorySize,
+  ),
   row(FC_FUNCTION, 'Timeout is 1 to 86,400 seconds', SRC.rosFcFunction, 'validate', range('Timeout', 1, 86400)),
   row(FC_FUNCTION, 'Handler is <file>.<method> for Node.js, Python and PHP runtimes', SRC.fcNodeHandler, 'runtime', handler),
   row(FC_FUNCTION, 'EnvironmentVariables are at most 4 KB in total (counted as the UTF-8 bytes of their JSON)', SRC.fcEnvironment, 'create', environmentSize),
-  row(FC_FUNCTION, 'EnvironmentVariables names start with a letter, have only letters, digits and _, and are not reserved (FC_*)', SRC.fcEnvironment, 'create', environmentKeys),
+  row(
+    FC_FUNCTION,
+    'EnvironmentVariables names start with a letter, have only letters, digits and _, and are not reserved (FC_*)',
+    SRC.fcEnvironment,
+    'create',
+    environmentKeys,
+  ),
   row(FC_FUNCTION, 'EnvironmentVariables values are strings', SRC.fcEnvironment, 'create', environmentValues),
   row(FC_FUNCTION, 'InstanceConcurrency, when set, is 1 to 100', SRC.rosFcFunction, 'validate', range('InstanceConcurrency', 1, 100)),
   row(FC_FUNCTION, 'Code gives ZipFile, SourceCode, or OssBucketName with OssObjectName', SRC.rosFcFunction, 'create', code),
   row(FC_FUNCTION, 'Code.SourceCode is at most 4,096 characters', SRC.rosFcFunction, 'validate', sourceCodeLength),
 
   // Function Compute 2.0: trigger
-  row(FC_TRIGGER, 'TriggerName is 1 to 128 letters, digits, - or _, starting with a letter or _', SRC.rosFcTrigger, 'create',
-    pattern('TriggerName', /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'must be 1 to 128 letters, digits, hyphens or underscores, starting with a letter or underscore')),
-  row(FC_TRIGGER, 'TriggerType is oss, log, tablestore, timer, mns_topic, cdn_events or http', SRC.rosFcTrigger, 'create',
-    oneOf('TriggerType', ['oss', 'log', 'tablestore', 'timer', 'mns_topic', 'cdn_events', 'http'], true)),
+  row(
+    FC_TRIGGER,
+    'TriggerName is 1 to 128 letters, digits, - or _, starting with a letter or _',
+    SRC.rosFcTrigger,
+    'create',
+    pattern('TriggerName', /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'must be 1 to 128 letters, digits, hyphens or underscores, starting with a letter or underscore'),
+  ),
+  row(
+    FC_TRIGGER,
+    'TriggerType is oss, log, tablestore, timer, mns_topic, cdn_events or http',
+    SRC.rosFcTrigger,
+    'create',
+    oneOf('TriggerType', ['oss', 'log', 'tablestore', 'timer', 'mns_topic', 'cdn_events', 'http'], true),
+  ),
   row(FC_TRIGGER, 'http: TriggerConfig.AuthType (or authType) is anonymous or function', SRC.fcHttpTriggerConfig, 'create', httpAuthType),
-  row(FC_TRIGGER, `http: TriggerConfig.Methods (or methods) is a non-empty subset of ${HTTP_METHODS.join(', ')}`, SRC.fcHttpTriggerConfig, 'create', httpMethods),
-  row(FC_TRIGGER, 'timer: TriggerConfig.cronExpression (or CronExpression) is "@every <n>s|m|h" of at least 1 minute, or six cron fields in UTC (or after CRON_TZ=<zone>)',
-    SRC.fcTimeTriggers, 'create', timerSchedule),
+  row(
+    FC_TRIGGER,
+    `http: TriggerConfig.Methods (or methods) is a non-empty subset of ${HTTP_METHODS.join(', ')}`,
+    SRC.fcHttpTriggerConfig,
+    'create',
+    httpMethods,
+  ),
+  row(
+    FC_TRIGGER,
+    'timer: TriggerConfig.cronExpression (or CronExpression) is "@every <n>s|m|h" of at least 1 minute, or six cron fields in UTC (or after CRON_TZ=<zone>)',
+    SRC.fcTimeTriggers,
+    'create',
+    timerSchedule,
+  ),
   row(FC_TRIGGER, 'timer: TriggerConfig.enable (or Enable), when set, is true or false', SRC.fcTimeTriggerConfig, 'create', timerEnable),
-  row(FC_TRIGGER, `timer: TriggerConfig.payload (or Payload), when set, is a string that leaves the timer event within ${count(MAX_TIMER_EVENT_BYTES / 1024)} KB (the asynchronous invocation limit; FC documents none for timers)`,
-    SRC.fcAsyncPayload, 'create', timerPayload),
+  row(
+    FC_TRIGGER,
+    `timer: TriggerConfig.payload (or Payload), when set, is a string that leaves the timer event within ${count(MAX_TIMER_EVENT_BYTES / 1024)} KB (the asynchronous invocation limit; FC documents none for timers)`,
+    SRC.fcAsyncPayload,
+    'create',
+    timerPayload,
+  ),
 
   // Tablestore: instance
-  row(OTS_INSTANCE, 'InstanceName is 3 to 16 letters, digits or -, starting with a letter, not ending with -', SRC.rosOtsInstance, 'validate',
-    pattern('InstanceName', /^[a-zA-Z][-a-zA-Z0-9]{1,14}[a-zA-Z0-9]$/, 'must be 3 to 16 letters, digits or hyphens, start with a letter and not end with a hyphen')),
+  row(
+    OTS_INSTANCE,
+    'InstanceName is 3 to 16 letters, digits or -, starting with a letter, not ending with -',
+    SRC.rosOtsInstance,
+    'validate',
+    pattern(
+      'InstanceName',
+      /^[a-zA-Z][-a-zA-Z0-9]{1,14}[a-zA-Z0-9]$/,
+      'must be 3 to 16 letters, digits or hyphens, start with a letter and not end with a hyphen',
+    ),
+  ),
   row(OTS_INSTANCE, 'InstanceName contains none of the words ali, ay, ots, taobao, admin', SRC.otsLimits, 'create', otsReservedWords),
   row(OTS_INSTANCE, 'ClusterType, when set, is SSD or HYBRID', SRC.rosOtsInstance, 'validate', oneOf('ClusterType', ['SSD', 'HYBRID'])),
   row(OTS_INSTANCE, 'Network, when set, is NORMAL, VPC or VPC_CONSOLE', SRC.rosOtsInstance, 'validate', oneOf('Network', ['NORMAL', 'VPC', 'VPC_CONSOLE'])),
 
   // Tablestore: instance (new API)
   row(OTS_INSTANCE_V2, 'InstanceName is 3 to 16 characters', SRC.rosOtsInstanceV2, 'validate', length('InstanceName', 3, 16)),
-  row(OTS_INSTANCE_V2, 'InstanceName has only letters, digits and -, starts with a letter, does not end with -', SRC.otsCreateInstance, 'create',
-    pattern('InstanceName', /^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/, 'must contain only letters, digits and hyphens, start with a letter and not end with a hyphen')),
+  row(
+    OTS_INSTANCE_V2,
+    'InstanceName has only letters, digits and -, starts with a letter, does not end with -',
+    SRC.otsCreateInstance,
+    'create',
+    pattern(
+      'InstanceName',
+      /^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/,
+      'must contain only letters, digits and hyphens, start with a letter and not end with a hyphen',
+    ),
+  ),
   row(OTS_INSTANCE_V2, 'InstanceName contains none of the words ali, ay, ots, taobao, admin', SRC.otsCreateInstance, 'create', otsReservedWords),
   row(OTS_INSTANCE_V2, 'ClusterType is SSD or HYBRID', SRC.rosOtsInstanceV2, 'validate', oneOf('ClusterType', ['SSD', 'HYBRID'], true)),
   row(OTS_INSTANCE_V2, 'NetworkTypeACL is a subset of INTERNET, VPC, CLASSIC', SRC.rosOtsInstanceV2, 'create', networkTypeAcl),
   row(OTS_INSTANCE_V2, 'NetworkSourceACL is a subset of TRUST_PROXY', SRC.rosOtsInstanceV2, 'create', networkSourceAcl),
 
   // Tablestore: table
-  row(OTS_TABLE, 'TableName is 1 to 255 letters, digits or _, not starting with a digit', SRC.otsLimits, 'validate',
-    pattern('TableName', OTS_NAME, 'must be 1 to 255 letters, digits or underscores, not starting with a digit')),
+  row(
+    OTS_TABLE,
+    'TableName is 1 to 255 letters, digits or _, not starting with a digit',
+    SRC.otsLimits,
+    'validate',
+    pattern('TableName', OTS_NAME, 'must be 1 to 255 letters, digits or underscores, not starting with a digit'),
+  ),
   row(OTS_TABLE, 'PrimaryKey has 1 to 4 columns', SRC.otsLimits, 'validate', items('PrimaryKey', 1, 4)),
   row(OTS_TABLE, 'PrimaryKey columns are INTEGER, STRING or BINARY, with valid distinct names', SRC.otsLimits, 'validate', primaryKeyColumns),
   row(OTS_TABLE, 'TimeToLive is -1 or 86,400 to 2,147,483,647 seconds', SRC.otsTableOptions, 'create', timeToLive),
   row(OTS_TABLE, 'MaxVersions is 1 to 2,147,483,647', SRC.otsTableOptions, 'validate', range('MaxVersions', 1, 2147483647)),
 
   // RAM: role
-  row(RAM_ROLE, 'RoleName is 1 to 64 letters, digits, . or -', SRC.rosRamRole, 'create',
-    pattern('RoleName', /^[A-Za-z0-9.-]{1,64}$/, 'must be 1 to 64 letters, digits, periods or hyphens')),
+  row(
+    RAM_ROLE,
+    'RoleName is 1 to 64 letters, digits, . or -',
+    SRC.rosRamRole,
+    'create',
+    pattern('RoleName', /^[A-Za-z0-9.-]{1,64}$/, 'must be 1 to 64 letters, digits, periods or hyphens'),
+  ),
   row(RAM_ROLE, 'MaxSessionDuration is 3,600 to 43,200 seconds', SRC.rosRamRole, 'validate', range('MaxSessionDuration', 3600, 43200)),
-  row(RAM_ROLE, `AssumeRolePolicyDocument is at most ${count(RAM_TRUST_POLICY_MAX_CHARS)} characters as JSON (conservative: RAM does not publish the number)`, SRC.ramCreateRoleErrors, 'create',
-    documentSize('AssumeRolePolicyDocument', RAM_TRUST_POLICY_MAX_CHARS, 'a trust policy (conservatively)')),
+  row(
+    RAM_ROLE,
+    `AssumeRolePolicyDocument is at most ${count(RAM_TRUST_POLICY_MAX_CHARS)} characters as JSON (conservative: RAM does not publish the number)`,
+    SRC.ramCreateRoleErrors,
+    'create',
+    documentSize('AssumeRolePolicyDocument', RAM_TRUST_POLICY_MAX_CHARS, 'a trust policy (conservatively)'),
+  ),
   row(RAM_ROLE, `each Policies[].PolicyDocument is at most ${count(RAM_POLICY_MAX_CHARS)} characters as JSON`, SRC.ramLimits, 'create', policyDocumentSize),
   row(RAM_ROLE, 'each Policies[].PolicyName is 1 to 128 letters, digits or -', SRC.ramCreatePolicy, 'create', policyName),
-  row(RAM_ROLE, 'a policy Resource acs:ots:<region>:<account>:instance/<name>... names the instance in lower case', SRC.otsRamPolicy, 'runtime', otsInstanceLowerCase),
+  row(
+    RAM_ROLE,
+    'a policy Resource acs:ots:<region>:<account>:instance/<name>... names the instance in lower case',
+    SRC.otsRamPolicy,
+    'runtime',
+    otsInstanceLowerCase,
+  ),
 
   // Simple Log Service
   row(SLS_PROJECT, 'Name is 3 to 63 characters', SRC.rosSlsProject, 'validate', length('Name', 3, 63)),
-  row(SLS_PROJECT, 'Name has only lower-case letters, digits and -, and starts and ends with a letter or digit', SRC.rosSlsProject, 'create',
-    pattern('Name', /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must contain only lower-case letters, digits and hyphens, and start and end with a letter or digit')),
+  row(
+    SLS_PROJECT,
+    'Name has only lower-case letters, digits and -, and starts and ends with a letter or digit',
+    SRC.rosSlsProject,
+    'create',
+    pattern('Name', /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must contain only lower-case letters, digits and hyphens, and start and end with a letter or digit'),
+  ),
   row(SLS_LOGSTORE, 'LogstoreName is 3 to 63 characters', SRC.rosSlsLogstore, 'validate', length('LogstoreName', 3, 63)),
-  row(SLS_LOGSTORE, 'LogstoreName has only lower-case letters, digits, - and _, and starts and ends with a letter or digit', SRC.slsLogstore, 'create',
-    pattern('LogstoreName', /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/, 'must contain only lower-case letters, digits, hyphens and underscores, and start and end with a letter or digit')),
+  row(
+    SLS_LOGSTORE,
+    'LogstoreName has only lower-case letters, digits, - and _, and starts and ends with a letter or digit',
+    SRC.slsLogstore,
+    'create',
+    pattern(
+      'LogstoreName',
+      /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/,
+      'must contain only lower-case letters, digits, hyphens and underscores, and start and end with a letter or digit',
+    ),
+  ),
   row(SLS_LOGSTORE, 'TTL is 1 to 3,600 days', SRC.rosSlsLogstore, 'validate', range('TTL', 1, 3600)),
   row(SLS_LOGSTORE, 'ShardCount is 1 to 100', SRC.rosSlsLogstore, 'validate', range('ShardCount', 1, 100)),
   row(SLS_LOGSTORE, 'MaxSplitShard is 1 to 64', SRC.rosSlsLogstore, 'validate', range('MaxSplitShard', 1, 64)),

@@ -139,7 +139,8 @@ function templateProblems(template: RosTemplate): string[] {
   if (parameters > MAX_PARAMETERS) problems.push(`The template has ${parameters} parameters; ROS accepts at most ${MAX_PARAMETERS}.`);
   for (const [id, r] of resources) {
     if (id.includes('/')) problems.push(`Resource id ${id} contains "/", which ROS refuses.`);
-    if (!SUPPORTED_TYPES.has(r.Type)) problems.push(`Resource ${id} has type ${r.Type}, which the local ROS can't create (add it to local/ros/attributes.ts with its constraints).`);
+    if (!SUPPORTED_TYPES.has(r.Type))
+      problems.push(`Resource ${id} has type ${r.Type}, which the local ROS can't create (add it to local/ros/attributes.ts with its constraints).`);
   }
   return problems;
 }

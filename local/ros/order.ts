@@ -13,17 +13,15 @@ export interface TemplateResource {
 }
 
 /** Logical ids in creation order (template order among independent resources), or the problems. */
-export function creationOrder(
-  resources: Record<string, TemplateResource>,
-  isParameter: (name: string) => boolean,
-): { order: string[]; problems: string[] } {
+export function creationOrder(resources: Record<string, TemplateResource>, isParameter: (name: string) => boolean): { order: string[]; problems: string[] } {
   const problems: string[] = [];
   const needs = new Map<string, string[]>();
   for (const [id, r] of Object.entries(resources)) {
     const deps = new Set<string>();
     for (const name of referencedNames(r.Properties ?? {})) {
       if (name in resources) deps.add(name);
-      else if (!isParameter(name) && !name.startsWith('ALIYUN::')) problems.push(`Resource ${id} refers to "${name}", which is neither a parameter nor a resource.`);
+      else if (!isParameter(name) && !name.startsWith('ALIYUN::'))
+        problems.push(`Resource ${id} refers to "${name}", which is neither a parameter nor a resource.`);
     }
     for (const d of ([] as string[]).concat(r.DependsOn ?? [])) {
       if (d in resources) deps.add(d);

@@ -33,7 +33,11 @@ const REFERENCES: Reference[] = [
   {
     type: 'ALIYUN::SLS::Index',
     needs: (p, c) => [
-      ['SLS logstore', `${p.ProjectName}/${p.LogstoreName}`, exists(c, 'ALIYUN::SLS::Logstore', (x) => x.props.ProjectName === p.ProjectName && x.props.LogstoreName === p.LogstoreName)],
+      [
+        'SLS logstore',
+        `${p.ProjectName}/${p.LogstoreName}`,
+        exists(c, 'ALIYUN::SLS::Logstore', (x) => x.props.ProjectName === p.ProjectName && x.props.LogstoreName === p.LogstoreName),
+      ],
     ],
   },
   {
@@ -58,7 +62,11 @@ const REFERENCES: Reference[] = [
   {
     type: 'ALIYUN::FC::Trigger',
     needs: (p, c) => [
-      ['FC function', `${p.ServiceName}/${p.FunctionName}`, exists(c, 'ALIYUN::FC::Function', (x) => x.props.ServiceName === p.ServiceName && x.props.FunctionName === p.FunctionName)],
+      [
+        'FC function',
+        `${p.ServiceName}/${p.FunctionName}`,
+        exists(c, 'ALIYUN::FC::Function', (x) => x.props.ServiceName === p.ServiceName && x.props.FunctionName === p.FunctionName),
+      ],
     ],
   },
   {

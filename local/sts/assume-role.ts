@@ -63,10 +63,7 @@ export function assumeRole(
   if (!principalAllows(caller.principal, 'sts:AssumeRole', RoleArn)) throw stsErrors.noPermission();
   if (!trustAllows(role.trust, caller.principal.roleArn)) throw stsErrors.notTrusted();
 
-  const issued = credentials.issue(
-    { roleArn: RoleArn, rolePolicies: role.policies, sessionPolicy, sessionName: RoleSessionName },
-    duration,
-  );
+  const issued = credentials.issue({ roleArn: RoleArn, rolePolicies: role.policies, sessionPolicy, sessionName: RoleSessionName }, duration);
   return {
     AssumedRoleUser: {
       Arn: `acs:ram::${arn.accountId}:role/${arn.roleName}/${RoleSessionName}`,

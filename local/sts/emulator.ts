@@ -83,8 +83,7 @@ export class StsEmulator {
     const started = performance.now();
     const requestId = randomUUID().toUpperCase();
     let action = '';
-    const log = (outcome: string) =>
-      this.o.log?.({ service: 'sts', action, outcome, ms: Math.round(performance.now() - started) });
+    const log = (outcome: string) => this.o.log?.({ service: 'sts', action, outcome, ms: Math.round(performance.now() - started) });
     try {
       // RPC parameters travel in the query (GET) or a form body (POST, what pop-core sends); POP reads both.
       const params: Record<string, string> = Object.fromEntries(requestTarget(req.url).query);

@@ -4,8 +4,7 @@ import { stsErrors, type StsError } from './errors';
 export const MAX_POLICY_BYTES = 2048;
 
 const isStringOrList = (v: unknown): v is string | string[] =>
-  (typeof v === 'string' && v.length > 0) ||
-  (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0));
+  (typeof v === 'string' && v.length > 0) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0));
 
 const STATEMENT_KEYS = new Set(['Effect', 'Action', 'Resource', 'Condition']);
 

@@ -19,8 +19,7 @@ export function parseRoleArn(arn: string): { accountId: string; roleName: string
   return m ? { accountId: m[1]!, roleName: m[2]! } : undefined;
 }
 
-const coversAssumeRole = (s: TrustStatement): boolean =>
-  asList(s.Action).some((a) => ['sts:assumerole', 'sts:*', '*'].includes(a.toLowerCase()));
+const coversAssumeRole = (s: TrustStatement): boolean => asList(s.Action).some((a) => ['sts:assumerole', 'sts:*', '*'].includes(a.toLowerCase()));
 
 /**
  * Whether a trust policy lets a RAM role session assume the role. A `RAM` principal matches when it

@@ -71,8 +71,7 @@ export interface ResourceContext {
   instanceName: string;
 }
 
-export const tableArn = (r: ResourceContext, table: string): string =>
-  `acs:ots:${r.region}:${r.accountId}:instance/${r.instanceName}/table/${table}`;
+export const tableArn = (r: ResourceContext, table: string): string => `acs:ots:${r.region}:${r.accountId}:instance/${r.instanceName}/table/${table}`;
 export const instanceArn = (r: ResourceContext): string => `acs:ots:${r.region}:${r.accountId}:instance/${r.instanceName}`;
 
 /** Throws OTSNoPermissionAccess unless the caller may run `ots:<op>` on every resource. */

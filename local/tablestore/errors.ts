@@ -22,11 +22,7 @@ export const parameterInvalid = (message: string): OtsError => new OtsError(400,
 export const invalidPk = (message: string): OtsError => new OtsError(400, 'OTSInvalidPK', message);
 export const authFailed = (message: string): OtsError => new OtsError(403, 'OTSAuthFailed', message);
 export const noPermission = (): OtsError =>
-  new OtsError(
-    403,
-    'OTSNoPermissionAccess',
-    'You have no permission to access the requested resource, please contact the resource owner.',
-  );
+  new OtsError(403, 'OTSNoPermissionAccess', 'You have no permission to access the requested resource, please contact the resource owner.');
 /** Malformed PlainBuffer input: the real service answers these with OTSParameterInvalid too. */
 export const dataBroken = (detail: string): OtsError => parameterInvalid(`Cell data broken, ${detail}.`);
 

@@ -135,7 +135,12 @@ function writeRow(table: Table, kind: WriteKind, row: DecodedRow, cond: WriteCon
 }
 
 const singleWrite =
-  (kind: WriteKind, req: MessageType<{ tableName: string; condition: ConditionMsg; returnContent?: ReturnContentMsg | null }>, res: MessageType<never>, field: 'row' | 'rowChange' | 'primaryKey'): Handler =>
+  (
+    kind: WriteKind,
+    req: MessageType<{ tableName: string; condition: ConditionMsg; returnContent?: ReturnContentMsg | null }>,
+    res: MessageType<never>,
+    field: 'row' | 'rowChange' | 'primaryKey',
+  ): Handler =>
   (ctx, body) => {
     const msg = decode(req, body);
     ctx.authorize([msg.tableName]);

@@ -189,7 +189,10 @@ function loadLegacy(file: string, tables: Map<string, Table>, loaded: Loaded): L
   for (const [name, jt] of Object.entries(data.tables)) {
     const table = tables.get(name);
     if (table && JSON.stringify(jt.primaryKey) !== JSON.stringify(table.spec.primaryKey)) {
-      throw new StateFileError(file, `it holds table ${name} with primary key ${JSON.stringify(jt.primaryKey)}, but the stack declares ${JSON.stringify(table.spec.primaryKey)}`);
+      throw new StateFileError(
+        file,
+        `it holds table ${name} with primary key ${JSON.stringify(jt.primaryKey)}, but the stack declares ${JSON.stringify(table.spec.primaryKey)}`,
+      );
     }
     if (!table) {
       const rows = new Map(jt.rows.map((r) => [JSON.stringify(r.key), `${JSON.stringify({ table: name, ...r })}\n`]));
@@ -200,4 +203,3 @@ function loadLegacy(file: string, tables: Map<string, Table>, loaded: Loaded): L
   }
   return { ...loaded, legacy: true };
 }
-

@@ -150,8 +150,7 @@ function readVariant(r: Reader, crc: number): { value: PkValue | Value; crc: num
       const n = r.u32();
       const raw = r.bytes(n);
       crc = crcBytes(crcU32(crc, n), raw);
-      const value: Value =
-        type === VT_STRING ? { type: 'STRING', value: raw.toString('utf8') } : { type: 'BINARY', value: Buffer.from(raw) };
+      const value: Value = type === VT_STRING ? { type: 'STRING', value: raw.toString('utf8') } : { type: 'BINARY', value: Buffer.from(raw) };
       return { value, crc };
     }
     case VT_INF_MIN:

@@ -94,7 +94,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function classify(v: unknown): { header: true } | { schema: SchemaRecord } | { data: DataRecord } {
   if (!isObject(v)) throw new Error('not a JSON object');
   if (v.format !== undefined) {
-    if (v.format !== HEADER.format || v.version !== HEADER.version) throw new Error(`unsupported format ${JSON.stringify(v.format)} version ${JSON.stringify(v.version)}`);
+    if (v.format !== HEADER.format || v.version !== HEADER.version)
+      throw new Error(`unsupported format ${JSON.stringify(v.format)} version ${JSON.stringify(v.version)}`);
     return { header: true };
   }
   if (typeof v.schema === 'string' && Array.isArray(v.primaryKey)) return { schema: v as unknown as SchemaRecord };

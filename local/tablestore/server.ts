@@ -161,12 +161,7 @@ export class TablestoreEmulator {
 
     try {
       if (req.method !== 'POST') throw new OtsError(405, 'OTSMethodNotAllowed', 'OTSMethodNotAllowedOnly POST method for requests is supported.');
-      const creds = authenticate(
-        { instanceName: this.opts.instanceName, credentials: this.opts.credentials, wallClock: Date.now },
-        path,
-        req.headers,
-        body,
-      );
+      const creds = authenticate({ instanceName: this.opts.instanceName, credentials: this.opts.credentials, wallClock: Date.now }, path, req.headers, body);
       // After the signature, before RAM and any parameter check: the service's order (acl.ts).
       checkNetworkAcl(this.opts.networkTypeAcl);
       const handler = known ? operations[op] : undefined;
@@ -188,8 +183,7 @@ export class TablestoreEmulator {
         handler(
           {
             store: this.store,
-            authorize: (tables) =>
-              authorize(creds, op, tables.length > 0 ? tables.map((t) => tableArn(this.resources, t)) : [instanceArn(this.resources)]),
+            authorize: (tables) => authorize(creds, op, tables.length > 0 ? tables.map((t) => tableArn(this.resources, t)) : [instanceArn(this.resources)]),
           },
           body,
         ),
@@ -210,4 +204,3 @@ export class TablestoreEmulator {
     }
   }
 }
-

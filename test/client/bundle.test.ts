@@ -63,7 +63,6 @@ describe('client bundle (npm run build:client)', () => {
     afterAll(() => cloud.stop());
 
     it('logs in and round-trips an object', async () => {
-       
       const lib = require(OUTPUTS.cjs) as typeof import('../../client');
       const client = lib.createClient(cloud.config, lib.fetchTransport(fetch));
       await client.login(await authCode(cloud, '2088000000000202'));

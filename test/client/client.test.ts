@@ -86,7 +86,9 @@ describe('client against local mode', () => {
     expect((await rejection(client.list())).code).toBe('NotLoggedIn');
 
     // Another copy of the app still holding the logged-out session: db refuses it, the client forgets it.
-    const stale = createClient(cloud.config, fetchTransport(fetch), { storage: memoryStorage({ 'miniapp.session': JSON.stringify({ sessionId, expiresAt: '', sts }) }) });
+    const stale = createClient(cloud.config, fetchTransport(fetch), {
+      storage: memoryStorage({ 'miniapp.session': JSON.stringify({ sessionId, expiresAt: '', sts }) }),
+    });
     expect(stale.session?.sessionId).toBe(sessionId);
     const err = await rejection(stale.list());
     expect(err).toMatchObject({ code: 'SessionInvalid' });
@@ -117,7 +119,9 @@ describe('client against local mode', () => {
       storage: memoryStorage({ 'miniapp.session': JSON.stringify(session) }),
     });
     expect(await rejection(wrongFunction.list())).toMatchObject({ code: 'AccessDenied', status: 403 });
-    const missing = createClient({ ...cloud.config, DBFunctionName: 'nope' }, fetchTransport(fetch), { storage: memoryStorage({ 'miniapp.session': JSON.stringify(session) }) });
+    const missing = createClient({ ...cloud.config, DBFunctionName: 'nope' }, fetchTransport(fetch), {
+      storage: memoryStorage({ 'miniapp.session': JSON.stringify(session) }),
+    });
     expect(await rejection(missing.list())).toMatchObject({ code: 'FunctionNotFound', status: 404 });
     const forged = createClient(cloud.config, fetchTransport(fetch), {
       storage: memoryStorage({ 'miniapp.session': JSON.stringify({ ...session, sts: { ...session.sts, AccessKeySecret: 'x'.repeat(32) } }) }),

@@ -13,7 +13,10 @@ const PAYLOAD_TEXT = JSON.stringify(PAYLOAD);
 const SUCCESS_RESULT = { response: PAYLOAD_TEXT };
 const SENT = { action: 'phoneNumber', sessionId: SESSION.sessionId, response: PAYLOAD.response, sign: PAYLOAD.sign };
 
-const sessionInvalid: FakeAnswer = { status: 401, body: { error: { code: 'SessionInvalid', message: 'The session is unknown, expired or logged out; log in again.' } } };
+const sessionInvalid: FakeAnswer = {
+  status: 401,
+  body: { error: { code: 'SessionInvalid', message: 'The session is unknown, expired or logged out; log in again.' } },
+};
 
 /** A client already holding SESSION (as after a restart), on a fake session function. */
 function loggedInClient(answer: Parameters<typeof fakeSessionFunction>[0]) {
@@ -34,7 +37,14 @@ describe('me()', () => {
   });
 
   it('keeps every id the account has, and an open-id-only account has no userId', async () => {
-    const full: Account = { accountId: 'acc_2', userId: '2088000000000002', openId: '074a1CcTG1Lelx', unionId: 'union_1', mobile: '13800000000', createdAt: ACCOUNT.createdAt };
+    const full: Account = {
+      accountId: 'acc_2',
+      userId: '2088000000000002',
+      openId: '074a1CcTG1Lelx',
+      unionId: 'union_1',
+      mobile: '13800000000',
+      createdAt: ACCOUNT.createdAt,
+    };
     expect(await loggedInClient(() => ({ body: full })).client.me()).toEqual(full);
     const openOnly = { accountId: 'acc_3', openId: '074a1CcTG1Lelx', createdAt: ACCOUNT.createdAt };
     const me = await loggedInClient(() => ({ body: openOnly })).client.me();
@@ -170,7 +180,9 @@ describe('phoneNumber(result)', () => {
 describe('login answers with and without accountId', () => {
   it('keeps accountId when the server sends it: in session, in storage, and across a refresh that omits it', async () => {
     const storage = memoryStorage();
-    const transport = fakeSessionFunction((body) => (body.action === 'refresh' ? { body: { ...SESSION, sts: { ...STS, AccessKeyId: 'STS.new' } } } : { body: { ...SESSION, accountId: 'acc_0001' } }));
+    const transport = fakeSessionFunction((body) =>
+      body.action === 'refresh' ? { body: { ...SESSION, sts: { ...STS, AccessKeyId: 'STS.new' } } } : { body: { ...SESSION, accountId: 'acc_0001' } },
+    );
     const client = createClient(OFFLINE_CONFIG, transport, { storage });
     expect(await client.login('code')).toEqual({ ...SESSION, accountId: 'acc_0001' });
     expect(client.session?.accountId).toBe('acc_0001');
@@ -183,7 +195,11 @@ describe('login answers with and without accountId', () => {
 
   it('accepts an older server without accountId', async () => {
     const storage = memoryStorage();
-    const client = createClient(OFFLINE_CONFIG, fakeSessionFunction(() => ({ body: SESSION })), { storage });
+    const client = createClient(
+      OFFLINE_CONFIG,
+      fakeSessionFunction(() => ({ body: SESSION })),
+      { storage },
+    );
     expect(await client.login('code')).toEqual(SESSION);
     expect(client.session?.accountId).toBeUndefined();
     expect(createClient(OFFLINE_CONFIG, fakeSessionFunction(), { storage }).session).toEqual(SESSION);
@@ -234,7 +250,13 @@ describe('against local mode', () => {
     const client = createClient(cloud.config, fetchTransport(fetch));
     await client.login(await authCode(cloud, { userId: newUserId() }));
     const result = await getPhoneNumber(cloud, '13800000000');
-    expect(JSON.parse(result.response)).toMatchObject({ response: expect.any(String), sign: expect.any(String), sign_type: 'RSA2', encrypt_type: 'AES', charset: 'UTF-8' });
+    expect(JSON.parse(result.response)).toMatchObject({
+      response: expect.any(String),
+      sign: expect.any(String),
+      sign_type: 'RSA2',
+      encrypt_type: 'AES',
+      charset: 'UTF-8',
+    });
     await expect(client.phoneNumber(result)).resolves.toBe('13800000000');
     expect((await client.me()).mobile).toBe('13800000000');
 

@@ -45,7 +45,11 @@ describe('myRequestTransport (the Alipay mini-program adapter)', () => {
     await client.put({ id: 'todo', text: '小程序' });
     expect(await client.get('todo')).toMatchObject({ text: '小程序', version: 1 });
     expect(my.seen.every((r) => r.dataType === 'text' && r.method === 'POST')).toBe(true);
-    expect(my.seen[1].headers).toMatchObject({ 'x-fc-date': expect.any(String), 'content-md5': expect.any(String), authorization: expect.stringMatching(/^FC STS\./) });
+    expect(my.seen[1].headers).toMatchObject({
+      'x-fc-date': expect.any(String),
+      'content-md5': expect.any(String),
+      authorization: expect.stringMatching(/^FC STS\./),
+    });
   });
 
   it('reads non-2xx answers delivered to fail() as answers, with their codes', async () => {

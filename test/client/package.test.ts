@@ -147,7 +147,15 @@ describe('client npm package (npm pack in client/)', () => {
     for (const [file, text] of Object.entries(CONSUMERS)) fs.writeFileSync(path.join(app, file), text);
     const pending: Record<string, Promise<Outcome>> = {};
     for (const [name, project] of Object.entries(PROJECTS)) {
-      const compilerOptions = { ...project.compilerOptions, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], strict: true, noEmit: true, skipDefaultLibCheck: true };
+      const compilerOptions = {
+        ...project.compilerOptions,
+        target: 'ES2022',
+        lib: ['ES2022', 'DOM'],
+        types: [],
+        strict: true,
+        noEmit: true,
+        skipDefaultLibCheck: true,
+      };
       fs.writeFileSync(path.join(app, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions, files: project.files }));
       pending[`tsc ${name}`] = outcome(process.execPath, [TSC, '-p', `tsconfig.${name}.json`, '--listFiles'], app);
     }
@@ -164,7 +172,16 @@ describe('client npm package (npm pack in client/)', () => {
   it('ships the bundles, the declarations and package.json, and nothing else', () => {
     const files = packed.files.map((f) => f.path).sort();
     for (const f of files) expect(f).toMatch(/^(package\.json|README\.md|dist\/miniapp-client\.(js|mjs|cjs\.js)|dist\/types\/[\w/-]+\.d\.m?ts)$/);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'dist/miniapp-client.js', 'dist/miniapp-client.mjs', 'dist/miniapp-client.cjs.js', 'dist/types/index.d.ts', 'dist/types/index.d.mts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'dist/miniapp-client.js',
+        'dist/miniapp-client.mjs',
+        'dist/miniapp-client.cjs.js',
+        'dist/types/index.d.ts',
+        'dist/types/index.d.mts',
+      ]),
+    );
     // Every declaration comes from a client source: none of tests, tools or a stale build.
     for (const f of files.filter((x) => x.startsWith('dist/types/') && x.endsWith('.d.ts'))) {
       expect(fs.existsSync(path.join(CLIENT, f.slice('dist/types/'.length).replace(/\.d\.ts$/, '.ts')))).toBe(true);
@@ -221,6 +238,8 @@ describe('client npm package (npm pack in client/)', () => {
     expect(viaRequire).toMatchObject({ createClient: 'function', refused: true });
     expect(viaImport).toMatchObject({ createClient: 'function', refused: true });
     expect(viaImport.exports).toEqual(viaRequire.exports);
-    expect(viaRequire.exports).toEqual(expect.arrayContaining(['createClient', 'fetchTransport', 'isClientError', 'ClientError', 'myRequestTransport', 'tradePayFromMy']));
+    expect(viaRequire.exports).toEqual(
+      expect.arrayContaining(['createClient', 'fetchTransport', 'isClientError', 'ClientError', 'myRequestTransport', 'tradePayFromMy']),
+    );
   });
 });

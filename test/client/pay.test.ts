@@ -7,7 +7,13 @@ const PAY_URL = `${OFFLINE_PAY_CONFIG.endpoint}/2016-08-15/services/svc-pay/func
 const DB_URL = `${OFFLINE_PAY_CONFIG.endpoint}/2016-08-15/services/svc/functions/db/invocations`;
 
 const PRO: Product = { sku: 'pro', title: 'Todo Pro', amount: '9.90' };
-const CREATED: Order = { orderId: 'o_20250101_abc', ...PRO, status: 'WAIT_BUYER_PAY', tradeNo: '2025010122001400000000000001', createdAt: '2025-01-01T00:00:00.000Z' };
+const CREATED: Order = {
+  orderId: 'o_20250101_abc',
+  ...PRO,
+  status: 'WAIT_BUYER_PAY',
+  tradeNo: '2025010122001400000000000001',
+  createdAt: '2025-01-01T00:00:00.000Z',
+};
 const PAID: Order = { ...CREATED, status: 'PAID', paidAt: '2025-01-01T00:00:30.000Z' };
 
 const data = (d: unknown, extra: object = {}): FakeAnswer => ({ body: { data: d, ...extra } });
@@ -255,7 +261,10 @@ describe('pay(sku, tradePay)', () => {
   });
 
   it('a get answer of the wrong shape, or for another order, is BadResponse', async () => {
-    for (const after of [{ ...PAID, status: 'TRADE_SUCCESS' }, { ...PAID, orderId: 'o_other' }]) {
+    for (const after of [
+      { ...PAID, status: 'TRADE_SUCCESS' },
+      { ...PAID, orderId: 'o_other' },
+    ]) {
       const { client } = payClient(payFunction(after as Order));
       expect(await rejection(client.pay('pro', cashier('9000')))).toMatchObject({ code: 'BadResponse' });
     }
@@ -288,7 +297,9 @@ describe('a config without the pay outputs', () => {
   });
 
   it('is still a working client for everything else (the pay outputs are optional)', async () => {
-    const transport = fakeSessionFunction((body, req) => (req.url === DB_URL ? data({ id: body.id, uid: 'acc_0001', createdAt: 'x', updatedAt: 'x', version: 1 }) : unexpected));
+    const transport = fakeSessionFunction((body, req) =>
+      req.url === DB_URL ? data({ id: body.id, uid: 'acc_0001', createdAt: 'x', updatedAt: 'x', version: 1 }) : unexpected,
+    );
     const client = createClient(OFFLINE_CONFIG, transport, { storage: memoryStorage({ [SESSION_KEY]: JSON.stringify(SESSION) }) });
     expect(await client.get('a')).toMatchObject({ id: 'a' });
   });

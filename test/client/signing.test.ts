@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 // fc2's own string-to-sign, to prove the client signs byte for byte as the SDK FC was built against.
- 
+
 const { composeStringToSign } = require('@alicloud/fc2/lib/helper.js') as {
   composeStringToSign: (method: string, path: string, headers: Record<string, string>, queries?: unknown) => string;
 };

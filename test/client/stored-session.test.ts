@@ -79,7 +79,11 @@ describe('answers of the wrong shape are not stored', () => {
   it('a login answer without expiresAt or sts is BadResponse and leaves the client logged out', async () => {
     for (const answer of [{ sessionId: GOOD.sessionId, sts: GOOD.sts }, { sessionId: GOOD.sessionId, expiresAt: GOOD.expiresAt }, []]) {
       const storage = memoryStorage();
-      const client = createClient(OFFLINE_CONFIG, scripted(() => answer), { storage });
+      const client = createClient(
+        OFFLINE_CONFIG,
+        scripted(() => answer),
+        { storage },
+      );
       expect(await rejection(client.login('code'))).toMatchObject({ code: 'BadResponse' });
       expect(client.session).toBeNull();
       expect(storage.data.size).toBe(0);
@@ -88,7 +92,11 @@ describe('answers of the wrong shape are not stored', () => {
 
   it('a refresh answer without sts is BadResponse and keeps the session it had', async () => {
     const storage = memoryStorage({ [SESSION_KEY]: JSON.stringify(GOOD) });
-    const client = createClient(OFFLINE_CONFIG, scripted(() => ({ sessionId: GOOD.sessionId, expiresAt: GOOD.expiresAt, sts: { AccessKeyId: 'STS.new' } })), { storage });
+    const client = createClient(
+      OFFLINE_CONFIG,
+      scripted(() => ({ sessionId: GOOD.sessionId, expiresAt: GOOD.expiresAt, sts: { AccessKeyId: 'STS.new' } })),
+      { storage },
+    );
     expect(await rejection(client.refresh())).toMatchObject({ code: 'BadResponse' });
     expect(client.session).toEqual(GOOD);
     expect(storage.data.get(SESSION_KEY)).toBe(JSON.stringify(GOOD));

@@ -1,4 +1,13 @@
-import { ClientError, createClient, fetchTransport, type ClientOptions, type HttpRequest, type MiniAppClient, type SessionStorage, type Transport } from '../../client';
+import {
+  ClientError,
+  createClient,
+  fetchTransport,
+  type ClientOptions,
+  type HttpRequest,
+  type MiniAppClient,
+  type SessionStorage,
+  type Transport,
+} from '../../client';
 import type { LocalCloud } from '../../local/cloud';
 import { authCode, newUserId, phoneNumberPayload } from '../support/local';
 
@@ -13,7 +22,12 @@ export function recordingTransport(inner: Transport = fetchTransport(fetch)): Tr
 }
 
 /** A client on local mode's outputs, logged in as a fresh (or given) Alipay user. */
-export async function loggedIn(cloud: LocalCloud, transport: Transport = fetchTransport(fetch), opts?: ClientOptions, userId = newUserId()): Promise<MiniAppClient> {
+export async function loggedIn(
+  cloud: LocalCloud,
+  transport: Transport = fetchTransport(fetch),
+  opts?: ClientOptions,
+  userId = newUserId(),
+): Promise<MiniAppClient> {
   const client = createClient(cloud.config, transport, opts);
   await client.login(await authCode(cloud, userId));
   return client;
@@ -50,7 +64,10 @@ export interface FakeAnswer {
  * Records every request, so a test can also see that nothing was sent.
  */
 export function fakeSessionFunction(
-  answer: (body: any, req: HttpRequest) => FakeAnswer | Promise<FakeAnswer> = () => ({ status: 500, body: { error: { code: 'Unexpected', message: 'no request expected' } } }),
+  answer: (body: any, req: HttpRequest) => FakeAnswer | Promise<FakeAnswer> = () => ({
+    status: 500,
+    body: { error: { code: 'Unexpected', message: 'no request expected' } },
+  }),
 ): Transport & { requests: HttpRequest[]; bodies: () => any[] } {
   const requests: HttpRequest[] = [];
   const transport = async (req: HttpRequest) => {

@@ -13,8 +13,6 @@ import { plantRow } from '../support/tables';
 import { parseAnswer, type RawAnswer } from '../support/raw-http';
 import { get, plantObjects, post, readStream, request, startConsoleCloud } from './support';
 
- 
-
 /** Bytes as sent on a bare socket, and the answer (the connection is closed by the server). */
 function rawExchange(endpoint: string, bytes: string): Promise<RawAnswer> {
   const { hostname, port } = new URL(endpoint);

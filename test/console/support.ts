@@ -5,8 +5,6 @@ import { startCloud } from '../support/local';
 import { operatorClient } from '../support/tables';
 import { TableStore, call } from '../support/tablestore-sdk';
 
- 
-
 /** Local mode with the console on its FC port, as npm start serves it; `base` is the console's URL (…/_local). */
 export async function startConsoleCloud(): Promise<{ cloud: LocalCloud; route: ConsoleRoute; base: string }> {
   // Read per request, as npm start does: the route exists before the cloud it shows.

@@ -86,7 +86,8 @@ const SCREENSHOT = path.join(ROOT, '.local', 'screenshots', 'demo-cashier.png');
     const cancelledTrade = await openCashier(page);
     expect(cancelledTrade).not.toBe(paidTrade);
     // (No DOM lib in this tsconfig: the page's window, typed by hand.)
-    const forge = (tradeNo: string) => (globalThis as unknown as { postMessage(m: unknown, to: string): void }).postMessage({ type: 'alipay-cashier', tradeNo, resultCode: '9000' }, '*');
+    const forge = (tradeNo: string) =>
+      (globalThis as unknown as { postMessage(m: unknown, to: string): void }).postMessage({ type: 'alipay-cashier', tradeNo, resultCode: '9000' }, '*');
     await page.evaluate(forge, cancelledTrade);
     await page.waitForTimeout(200);
     expect(await page.getByTestId('cashier').count()).toBe(1);

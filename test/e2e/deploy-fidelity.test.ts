@@ -103,14 +103,14 @@ describe('npm start refuses what ROS or the services would', () => {
     expect(e.message).toContain('Parameter "DBInstanceName"');
   });
 
-  it('an RSA4096 private key (the session environment would pass FC\'s 4 KB)', async () => {
+  it("an RSA4096 private key (the session environment would pass FC's 4 KB)", async () => {
     const big = generateKeyPairSync('rsa', { modulusLength: 4096 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     const e = await startError({ parameters: { PrivateKey: big } });
     expect(e.message).toMatch(/Parameter "PrivateKey": the value \(NoEcho, \d+ characters\) is \d+ characters, longer than MaxLength/);
     expect(e.message).not.toContain(big.split('\n')[3]);
   });
 
-  it('the same key past MaxLength by a template that allows it is refused by FC\'s 4 KB limit', async () => {
+  it("the same key past MaxLength by a template that allows it is refused by FC's 4 KB limit", async () => {
     const big = generateKeyPairSync('rsa', { modulusLength: 4096 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     const outdir = patchedOutdir((t) => {
       t.Parameters!.PrivateKey = { ...t.Parameters!.PrivateKey, MaxLength: 4096, AllowedPattern: '^[-A-Za-z0-9+/=\\s]+$' };
@@ -135,9 +135,13 @@ describe('the session trigger at its root URL, as fcapp.run', () => {
     expect(session.sessionId).toBeTruthy();
   });
 
-  it('the proxy path on the FC endpoint (the 2020 client\'s address) still logs in', async () => {
+  it("the proxy path on the FC endpoint (the 2020 client's address) still logs in", async () => {
     const url = `${cloud.config.endpoint}/2016-08-15/proxy/${cloud.config.ServiceName}/${cloud.config.SessionFunctionName}/`;
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authCode: await authCode(cloud, '2088000000000002') }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ authCode: await authCode(cloud, '2088000000000002') }),
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { sessionId: string }).sessionId).toBeTruthy();
   });

@@ -61,7 +61,9 @@ describe('the original client against local mode', () => {
 
     // Bob's credentials with Alice's session id would be Alice: the session is the identity, and
     // only Alice holds it. Bob can't use his credentials to reach her data without her id.
-    expect((await db(cloud, { ...bob, sessionId: alice.sessionId.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) }, { op: 'list' })).error.code).toBe('SessionInvalid');
+    expect((await db(cloud, { ...bob, sessionId: alice.sessionId.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) }, { op: 'list' })).error.code).toBe(
+      'SessionInvalid',
+    );
   });
 
   it('refuses forged, malformed, expired and logged-out sessions', async () => {

@@ -175,87 +175,67 @@ const linux = process.platform === 'linux';
     120_000,
   );
 
-  it(
-    'npm start: SIGINT sent to npm alone stops everything within 5 s; so does Ctrl-C (SIGINT to the whole group), with one clean stop',
-    async () => {
-      const alone = await stopsWithin('npm', 'SIGINT');
-      expect(alone.output()).toMatch(/(SIGINT|parent process exited): stopping/);
+  it('npm start: SIGINT sent to npm alone stops everything within 5 s; so does Ctrl-C (SIGINT to the whole group), with one clean stop', async () => {
+    const alone = await stopsWithin('npm', 'SIGINT');
+    expect(alone.output()).toMatch(/(SIGINT|parent process exited): stopping/);
 
-      // main.ts hears Ctrl-C twice (from the terminal, and again through npm): still one stop, within its deadline.
-      const ctrlC = await stopsWithin('npm', 'SIGINT', 'group');
-      expect(ctrlC.output().match(/^.*: stopping$/gm)).toEqual(['SIGINT: stopping']);
-      expect(ctrlC.output()).not.toMatch(/did not stop within/);
-    },
-    120_000,
-  );
+    // main.ts hears Ctrl-C twice (from the terminal, and again through npm): still one stop, within its deadline.
+    const ctrlC = await stopsWithin('npm', 'SIGINT', 'group');
+    expect(ctrlC.output().match(/^.*: stopping$/gm)).toEqual(['SIGINT: stopping']);
+    expect(ctrlC.output()).not.toMatch(/did not stop within/);
+  }, 120_000);
 
-  it(
-    'npm start: npm killed outright (SIGKILL) takes the cloud and its instances with it within 5 s',
-    async () => {
-      await stopsWithin('npm', 'SIGKILL');
-    },
-    120_000,
-  );
+  it('npm start: npm killed outright (SIGKILL) takes the cloud and its instances with it within 5 s', async () => {
+    await stopsWithin('npm', 'SIGKILL');
+  }, 120_000);
 
-  it(
-    'local/main.ts run directly stops cleanly on each of SIGTERM, SIGINT and SIGHUP (exit 0); SIGKILLed, its instances still exit',
-    async () => {
-      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-        const run = await stopsWithin('main', signal);
-        expect(await run.exit).toEqual({ code: 0, signal: null });
-        expect(run.output()).toContain(`${signal}: stopping`);
-      }
-      // No chance to stop anything: each instance sees its IPC channel close and exits by itself.
-      const killed = await stopsWithin('main', 'SIGKILL');
-      expect(await killed.exit).toEqual({ code: null, signal: 'SIGKILL' });
-    },
-    120_000,
-  );
+  it('local/main.ts run directly stops cleanly on each of SIGTERM, SIGINT and SIGHUP (exit 0); SIGKILLed, its instances still exit', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      const run = await stopsWithin('main', signal);
+      expect(await run.exit).toEqual({ code: 0, signal: null });
+      expect(run.output()).toContain(`${signal}: stopping`);
+    }
+    // No chance to stop anything: each instance sees its IPC channel close and exits by itself.
+    const killed = await stopsWithin('main', 'SIGKILL');
+    expect(await killed.exit).toEqual({ code: null, signal: 'SIGKILL' });
+  }, 120_000);
 
-  it(
-    'local/main.ts: --help prints the usage and exits 0; an unknown argument is refused with exit code 2',
-    async () => {
-      const help = start('main', ['--help']);
-      expect(await Promise.race([help.exit, sleep(30_000).then(() => 'still running')])).toEqual({ code: 0, signal: null });
-      expect(help.output()).toMatch(/usage: npm start \[-- options\]/);
-      expect(help.output()).toMatch(/--reset\s+start with empty tables/);
+  it('local/main.ts: --help prints the usage and exits 0; an unknown argument is refused with exit code 2', async () => {
+    const help = start('main', ['--help']);
+    expect(await Promise.race([help.exit, sleep(30_000).then(() => 'still running')])).toEqual({ code: 0, signal: null });
+    expect(help.output()).toMatch(/usage: npm start \[-- options\]/);
+    expect(help.output()).toMatch(/--reset\s+start with empty tables/);
 
-      const wrong = start('main', ['--rest']);
-      expect(await Promise.race([wrong.exit, sleep(30_000).then(() => 'still running')])).toEqual({ code: 2, signal: null });
-      expect(wrong.output()).toMatch(/unknown argument '--rest'/);
-      expect(wrong.output()).not.toMatch(/local cloud ready/);
-    },
-    120_000,
-  );
+    const wrong = start('main', ['--rest']);
+    expect(await Promise.race([wrong.exit, sleep(30_000).then(() => 'still running')])).toEqual({ code: 2, signal: null });
+    expect(wrong.output()).toMatch(/unknown argument '--rest'/);
+    expect(wrong.output()).not.toMatch(/local cloud ready/);
+  }, 120_000);
 
-  it(
-    'local/main.ts --reset starts with empty tables: a session from the previous run is gone, and without --reset it is kept',
-    async () => {
-      const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-signals-'));
-      const session = async (run: Run) => {
-        const config = await ready(run);
-        return { config };
-      };
-      const first = start('main', [], stateDir);
-      const { config } = await session(first);
-      const code = await fetch(config.authCodeUrl, { method: 'POST', body: JSON.stringify({ userId: '2088000000000124' }) });
-      const client = createClient(config as never, fetchTransport(fetch));
-      const { sessionId } = await client.login(((await code.json()) as { authCode: string }).authCode);
-      const refresh = async (url: string) =>
-        (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'refresh', sessionId }) })).status;
-      first.child.kill('SIGTERM');
-      await first.exit;
+  it('local/main.ts --reset starts with empty tables: a session from the previous run is gone, and without --reset it is kept', async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-signals-'));
+    const session = async (run: Run) => {
+      const config = await ready(run);
+      return { config };
+    };
+    const first = start('main', [], stateDir);
+    const { config } = await session(first);
+    const code = await fetch(config.authCodeUrl, { method: 'POST', body: JSON.stringify({ userId: '2088000000000124' }) });
+    const client = createClient(config as never, fetchTransport(fetch));
+    const { sessionId } = await client.login(((await code.json()) as { authCode: string }).authCode);
+    const refresh = async (url: string) =>
+      (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'refresh', sessionId }) })).status;
+    first.child.kill('SIGTERM');
+    await first.exit;
 
-      const kept = start('main', [], stateDir);
-      expect(await refresh((await session(kept)).config.SessionUrl)).toBe(200);
-      kept.child.kill('SIGTERM');
-      await kept.exit;
+    const kept = start('main', [], stateDir);
+    expect(await refresh((await session(kept)).config.SessionUrl)).toBe(200);
+    kept.child.kill('SIGTERM');
+    await kept.exit;
 
-      const reset = start('main', ['--reset'], stateDir);
-      expect(await refresh((await session(reset)).config.SessionUrl)).toBe(401);
-      reset.child.kill('SIGTERM');
-      await reset.exit;
-    },
-    120_000,
-  );
+    const reset = start('main', ['--reset'], stateDir);
+    expect(await refresh((await session(reset)).config.SessionUrl)).toBe(401);
+    reset.child.kill('SIGTERM');
+    await reset.exit;
+  }, 120_000);
 });

@@ -32,12 +32,16 @@ describe('npm start options', () => {
     [['--port'], /--port needs a value/],
     [['--in-memory', '--reset'], /--in-memory keeps no state dir/],
     [['--seed-file', 'x'], /unknown argument '--seed-file'/],
-  ])('%j is refused with exit code 2 and says why', async (args, message) => {
-    const run = start('main', args);
-    expect(await exited(run)).toEqual({ code: 2, signal: null });
-    expect(run.output()).toMatch(message);
-    expect(run.output()).toMatch(/usage: npm start/);
-  }, 60_000);
+  ])(
+    '%j is refused with exit code 2 and says why',
+    async (args, message) => {
+      const run = start('main', args);
+      expect(await exited(run)).toEqual({ code: 2, signal: null });
+      expect(run.output()).toMatch(message);
+      expect(run.output()).toMatch(/usage: npm start/);
+    },
+    60_000,
+  );
 
   it('a bad PORT in the environment is named as PORT', async () => {
     const run = start('main', [], tempDir(), { PORT: '9x' });
@@ -64,7 +68,10 @@ describe('npm start options', () => {
     const [a, b] = [start('main', ['--port', '0']), start('main', ['--port', '0'])];
     const [configA, configB] = await Promise.all([ready(a), ready(b)]);
     expect(configA.endpoint).not.toBe(configB.endpoint);
-    for (const [run, config] of [[a, configA], [b, configB]] as const) {
+    for (const [run, config] of [
+      [a, configA],
+      [b, configB],
+    ] as const) {
       expect(JSON.parse(fs.readFileSync(path.join(run.stateDir, 'outputs.json'), 'utf8'))).toEqual(config);
       // The Alipay dev endpoints are on the API port, so authCodeUrl is as stable as the endpoint.
       expect(config.authCodeUrl).toBe(`${config.endpoint}/dev/auth-code`);
@@ -72,7 +79,9 @@ describe('npm start options', () => {
     }
     expect(fs.readFileSync(path.join(a.stateDir, 'dev-keys.json'), 'utf8')).not.toBe(fs.readFileSync(path.join(b.stateDir, 'dev-keys.json'), 'utf8'));
     // A code minted by one instance's Alipay is unknown to the other's.
-    const code = (await (await fetch(configA.authCodeUrl, { method: 'POST', body: JSON.stringify({ userId: '2088000000000777' }) })).json()) as { authCode: string };
+    const code = (await (await fetch(configA.authCodeUrl, { method: 'POST', body: JSON.stringify({ userId: '2088000000000777' }) })).json()) as {
+      authCode: string;
+    };
     const login = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(code) });
     expect((await login(configB.SessionUrl)).status).toBe(401);
     expect((await login(configA.SessionUrl)).status).toBe(200);
@@ -82,7 +91,9 @@ describe('npm start options', () => {
     const run = start('main', ['--in-memory', '--port', '0']);
     const config = await ready(run);
     expect(run.output()).toMatch(/local cloud ready in \d+ ms: .* \(in memory: nothing is kept\)/);
-    const code = (await (await fetch(config.authCodeUrl, { method: 'POST', body: JSON.stringify({ userId: '2088000000000778' }) })).json()) as { authCode: string };
+    const code = (await (await fetch(config.authCodeUrl, { method: 'POST', body: JSON.stringify({ userId: '2088000000000778' }) })).json()) as {
+      authCode: string;
+    };
     expect((await fetch(config.SessionUrl, { method: 'POST', body: JSON.stringify(code) })).status).toBe(200);
     expect(fs.readdirSync(run.stateDir)).toEqual([]);
   }, 120_000);
@@ -90,15 +101,23 @@ describe('npm start options', () => {
   it('--seed loads a data file before serving: the demo person logs in to their todos; a bad file stops start, naming the line', async () => {
     const run = start('main', ['--in-memory', '--port', '0', '--seed', 'demo/seed.jsonl']);
     const config = await ready(run);
-    const code = (await (await fetch(config.authCodeUrl, { method: 'POST', body: JSON.stringify({ userId: '2088000000000001' }) })).json()) as { authCode: string };
+    const code = (await (await fetch(config.authCodeUrl, { method: 'POST', body: JSON.stringify({ userId: '2088000000000001' }) })).json()) as {
+      authCode: string;
+    };
     const client = createClient(config as never, fetchTransport(fetch));
     await client.login(code.authCode);
-    const seeded = fs.readFileSync(path.join(ROOT, 'demo', 'seed.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"table":"objects"'));
+    const seeded = fs
+      .readFileSync(path.join(ROOT, 'demo', 'seed.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"table":"objects"'));
     expect((await client.list()).data).toHaveLength(seeded.length);
     expect(seeded.length).toBeGreaterThan(0);
 
     const bad = path.join(tempDir(), 'bad.jsonl');
-    fs.writeFileSync(bad, `${fs.readFileSync(path.join(ROOT, 'demo', 'seed.jsonl'), 'utf8').split('\n')[0]}\n{"table":"todos","key":{"id":"x"},"columns":{}}\n`);
+    fs.writeFileSync(
+      bad,
+      `${fs.readFileSync(path.join(ROOT, 'demo', 'seed.jsonl'), 'utf8').split('\n')[0]}\n{"table":"todos","key":{"id":"x"},"columns":{}}\n`,
+    );
     const refused = start('main', ['--in-memory', '--port', '0', '--seed', bad]);
     expect(await exited(refused)).toEqual({ code: 1, signal: null });
     expect(refused.output()).toMatch(/line 2: unknown table "todos"/);

@@ -104,7 +104,10 @@ describe('accounts: one per person, across Alipay’s move from user_id to open_
     const accounts = new Set(sessions.map((s) => s.accountId));
     expect(accounts.size).toBe(1);
     // Exactly one of them says it created the account.
-    const lines = cloud.functionLogs.slice(logged).filter((l) => l.includes('"op":"login"')).map((l) => JSON.parse(l));
+    const lines = cloud.functionLogs
+      .slice(logged)
+      .filter((l) => l.includes('"op":"login"'))
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(12);
     expect(lines.filter((l) => l.account === 'created')).toHaveLength(1);
     const created = (await accountRows(cloud)).filter((r) => !before.has(r.key.key));

@@ -205,7 +205,11 @@ describe('db: what is stored is what was written, within the limits', () => {
       await op({ op: 'put', obj: { id: 'n', n: 1 } });
       const bad = ['"n":1e999', '"n":-1e999', '"n":1.7976931348623159e308', '"a":[1,{"b":-1e999}]', '"m":{"k":{"k":[1E400]}}'];
       for (const fields of bad) {
-        for (const [opName, id] of [['put', 'n'], ['update', 'n'], ['put', 'fresh']]) {
+        for (const [opName, id] of [
+          ['put', 'n'],
+          ['update', 'n'],
+          ['put', 'fresh'],
+        ]) {
           const answer = await sendText(`"op":"${opName}","obj":{"id":"${id}",${fields}}`);
           expect([opName, fields, codeOf(answer)]).toEqual([opName, fields, 'BadRequest']);
           expect(answer.error.message).toMatch(/finite/);

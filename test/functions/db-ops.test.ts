@@ -236,7 +236,15 @@ describe('db operations', () => {
 
   it('server-kept fields a client sends back are ignored, not stored as its own', async () => {
     const other = await login(cloud);
-    const sent = { id: 's', text: 't', uid: other.accountId, createdAt: '1999-01-01T00:00:00.000Z', updatedAt: '1999-01-01T00:00:00.000Z', version: 99, collection: 'elsewhere' };
+    const sent = {
+      id: 's',
+      text: 't',
+      uid: other.accountId,
+      createdAt: '1999-01-01T00:00:00.000Z',
+      updatedAt: '1999-01-01T00:00:00.000Z',
+      version: 99,
+      collection: 'elsewhere',
+    };
     const put = (await op({ op: 'put', obj: sent })).data;
     expect(put).toMatchObject({ id: 's', text: 't', uid: me.accountId, version: 1 });
     expect(put.createdAt).not.toBe(sent.createdAt);

@@ -57,7 +57,12 @@ export async function tableRows(cloud: LocalCloud, table: 'sessions' | 'objects'
  * The stored row of one object, decoded (doc = the client's own fields as kept). `uid` is the
  * partition key's value: the owner's account id (the login answer's `accountId`).
  */
-export async function storedObject(cloud: LocalCloud, uid: string, id: string, collection = 'default'): Promise<{ doc: Record<string, unknown>; version: number } | undefined> {
+export async function storedObject(
+  cloud: LocalCloud,
+  uid: string,
+  id: string,
+  collection = 'default',
+): Promise<{ doc: Record<string, unknown>; version: number } | undefined> {
   const row = (await tableRows(cloud, 'objects')).find((r) => r.key.uid === uid && r.key.collection === collection && r.key.id === id);
   if (!row) return undefined;
   return { doc: JSON.parse(String(row.columns.doc)) as Record<string, unknown>, version: Number(row.columns.version) };

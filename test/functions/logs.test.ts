@@ -139,9 +139,21 @@ describe('function logs and error answers', () => {
     expect((await session({ action: 'me', sessionId: both.sessionId })).body).toMatchObject(ids);
     const mobile = '13511112222';
     secrets.add('mobile', mobile);
-    const phone = (await (await fetch(cloud.config.phoneNumberUrl, { method: 'POST', body: JSON.stringify({ mobile }) })).json()) as { response: string; sign: string };
+    const phone = (await (await fetch(cloud.config.phoneNumberUrl, { method: 'POST', body: JSON.stringify({ mobile }) })).json()) as {
+      response: string;
+      sign: string;
+    };
     expect((await session({ action: 'phoneNumber', sessionId: both.sessionId, response: phone.response, sign: phone.sign })).body).toEqual({ mobile });
-    expect((await session({ action: 'phoneNumber', sessionId: both.sessionId, response: phone.response, sign: phone.sign.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A')) })).status).toBe(401);
+    expect(
+      (
+        await session({
+          action: 'phoneNumber',
+          sessionId: both.sessionId,
+          response: phone.response,
+          sign: phone.sign.replace(/^./, (c: string) => (c === 'A' ? 'B' : 'A')),
+        })
+      ).status,
+    ).toBe(401);
 
     expect((await session({ action: 'logout', sessionId })).body).toEqual({ ok: true });
     expect((await session({ action: 'refresh', sessionId })).status).toBe(401);
@@ -214,7 +226,9 @@ describe('function logs and error answers', () => {
       ...(await alipaySide(() => cashier(cloud, paid.tradeNo!, 'paid'))),
       ...(await alipaySide(() => cashier(cloud, refunded.tradeNo!, 'paid'))),
       ...(await alipaySide(() => cashier(cloud, stale.tradeNo!, 'cancelled'))),
-      ...(await alipaySide(() => fetch(cloud.alipay.refundUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tradeNo: refunded.tradeNo }) }))),
+      ...(await alipaySide(() =>
+        fetch(cloud.alipay.refundUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tradeNo: refunded.tradeNo }) }),
+      )),
     ];
     expect(delivered.map((d) => [d.tradeStatus, d.outcome])).toEqual([
       ['TRADE_SUCCESS', 'success'],
@@ -226,9 +240,18 @@ describe('function logs and error answers', () => {
     // Notifications from the internet: forged, altered, repeated, and a real duplicate.
     const otherKey = generateKeyPair().privateKeyPem;
     expect(await notify(signedNotification(fields(doubted), otherKey))).toEqual({ status: 400, text: 'fail' });
-    expect(await notify(signedNotification(fields(doubted), cloud.keys.gateway.privateKeyPem).replace(/total_amount=[^&]*/, 'total_amount=0.01'))).toEqual({ status: 400, text: 'fail' });
-    expect(await notify(signedNotification(fields(doubted, { total_amount: '0.01' }), cloud.keys.gateway.privateKeyPem))).toEqual({ status: 400, text: 'fail' });
-    expect(await notify(`${signedNotification(fields(doubted), cloud.keys.gateway.privateKeyPem)}&trade_status=TRADE_SUCCESS`)).toEqual({ status: 400, text: 'fail' });
+    expect(await notify(signedNotification(fields(doubted), cloud.keys.gateway.privateKeyPem).replace(/total_amount=[^&]*/, 'total_amount=0.01'))).toEqual({
+      status: 400,
+      text: 'fail',
+    });
+    expect(await notify(signedNotification(fields(doubted, { total_amount: '0.01' }), cloud.keys.gateway.privateKeyPem))).toEqual({
+      status: 400,
+      text: 'fail',
+    });
+    expect(await notify(`${signedNotification(fields(doubted), cloud.keys.gateway.privateKeyPem)}&trade_status=TRADE_SUCCESS`)).toEqual({
+      status: 400,
+      text: 'fail',
+    });
     expect(await notify('sign=%ZZ&out_trade_no=')).toEqual({ status: 400, text: 'fail' });
     expect(await notify(signedNotification(fields(paid), cloud.keys.gateway.privateKeyPem))).toEqual({ status: 200, text: 'success' });
 
@@ -350,9 +373,16 @@ describe('function logs and error answers', () => {
     expect(payments.length).toBeGreaterThanOrEqual(30);
     for (const p of payments) expect(Object.keys(p).sort()).toEqual(expect.arrayContaining(['function', 'ms', 'op', 'outcome', 'requestId']));
     const notes = payments.filter((p) => p.function === 'notify');
-    expect(notes.filter((p) => p.status === 400).map((p) => p.reason).sort()).toEqual(['amount', 'malformed', 'signature', 'signature', 'signature']);
+    expect(
+      notes
+        .filter((p) => p.status === 400)
+        .map((p) => p.reason)
+        .sort(),
+    ).toEqual(['amount', 'malformed', 'signature', 'signature', 'signature']);
     expect(notes.filter((p) => p.status === 200).every((p) => typeof p.transition === 'string' && typeof p.order === 'string')).toBe(true);
-    expect(payments.filter((p) => p.function === 'reconcile')).toEqual([expect.objectContaining({ outcome: 'ok', counts: expect.objectContaining({ closed: 1 }) })]);
+    expect(payments.filter((p) => p.function === 'reconcile')).toEqual([
+      expect.objectContaining({ outcome: 'ok', counts: expect.objectContaining({ closed: 1 }) }),
+    ]);
     expect(payments.filter((p) => p.function === 'pay' && p.code === 'UpstreamError')).toEqual([expect.objectContaining({ op: 'create' })]);
     expect(parsed.filter((p) => p.code === 'Unavailable').every((p) => typeof p.ots === 'number' && (p.ots as number) > 1)).toBe(true);
   });

@@ -12,11 +12,17 @@ describe('notify', () => {
   let cloud: LocalCloud;
   let gatewayKey: string;
   const post = async (body: string, init: RequestInit = {}) => {
-    const res = await fetch(cloud.config.NotifyUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body, ...init });
+    const res = await fetch(cloud.config.NotifyUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body,
+      ...init,
+    });
     return { status: res.status, text: await res.text() };
   };
   const signed = (params: Record<string, string>, key = gatewayKey) => signedNotification(params, key);
-  const status = async (me: Awaited<ReturnType<typeof login>>, order: OrderAnswer) => (await payOp(cloud, me, { op: 'get', orderId: order.orderId })).data.status;
+  const status = async (me: Awaited<ReturnType<typeof login>>, order: OrderAnswer) =>
+    (await payOp(cloud, me, { op: 'get', orderId: order.orderId })).data.status;
   const lines = (order: OrderAnswer) => functionLines(cloud, 'notify').filter((l) => l.order === order.orderId);
 
   beforeAll(async () => {
@@ -50,7 +56,9 @@ describe('notify', () => {
   it('out of order: a refund that arrives before the payment leaves the order REFUNDED', async () => {
     const me = await login(cloud);
     const order = await createOrder(cloud, me);
-    const refund = signed(fields(order, { trade_status: 'TRADE_CLOSED', refund_fee: order.amount, gmt_refund: '2026-12-01 10:05:00.123', gmt_close: '2026-12-01 10:05:00' }));
+    const refund = signed(
+      fields(order, { trade_status: 'TRADE_CLOSED', refund_fee: order.amount, gmt_refund: '2026-12-01 10:05:00.123', gmt_close: '2026-12-01 10:05:00' }),
+    );
     expect(await post(refund)).toEqual({ status: 200, text: 'success' });
     expect(await post(signed(fields(order)))).toEqual({ status: 200, text: 'success' });
     const { data } = await payOp(cloud, me, { op: 'get', orderId: order.orderId });
@@ -75,10 +83,18 @@ describe('notify', () => {
       ['forged: signed with another key', (o) => signed(fields(o), otherKey), 'signature'],
       ['unsigned', (o) => new URLSearchParams(fields(o)).toString(), 'signature'],
       ['tampered after signing: total_amount', (o) => signed(fields(o)).replace(/total_amount=[^&]*/, 'total_amount=0.01'), 'signature'],
-      ['tampered after signing: trade_status', (o) => signed(fields(o, { trade_status: 'WAIT_BUYER_PAY' })).replace('trade_status=WAIT_BUYER_PAY', 'trade_status=TRADE_SUCCESS'), 'signature'],
+      [
+        'tampered after signing: trade_status',
+        (o) => signed(fields(o, { trade_status: 'WAIT_BUYER_PAY' })).replace('trade_status=WAIT_BUYER_PAY', 'trade_status=TRADE_SUCCESS'),
+        'signature',
+      ],
       ['signed by Alipay, but for another amount', (o) => signed(fields(o, { total_amount: '0.01' })), 'amount'],
       ['signed by Alipay, for another app', (o) => signed(fields(o, { app_id: '2021000000009999' })), 'app_id'],
-      ['signed by Alipay, for an order that does not exist', (o) => signed(fields(o, { out_trade_no: `${o.orderId.slice(0, 43)}ffffffffff` })), 'unknown_order'],
+      [
+        'signed by Alipay, for an order that does not exist',
+        (o) => signed(fields(o, { out_trade_no: `${o.orderId.slice(0, 43)}ffffffffff` })),
+        'unknown_order',
+      ],
       ['signed by Alipay, for another trade', (o) => signed(fields(o, { trade_no: '2026120122001400000000000001' })), 'trade_no'],
       ['a field given twice', (o) => `${signed(fields(o))}&trade_status=TRADE_SUCCESS`, 'malformed'],
     ];

@@ -73,7 +73,11 @@ describe('pay', () => {
       ['create', 5],
       ['get', 1],
     ]);
-    expect(functionLines(cloud, 'notify').filter((l) => l.order === order.orderId).map((l) => l.ots)).toEqual([2]);
+    expect(
+      functionLines(cloud, 'notify')
+        .filter((l) => l.order === order.orderId)
+        .map((l) => l.ots),
+    ).toEqual([2]);
   });
 
   it('a create Alipay could not answer leaves the order pending (the trade may exist); a busy Alipay is Unavailable', async () => {

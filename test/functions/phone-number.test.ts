@@ -3,7 +3,6 @@ import { generateAesKey, generateKeyPair, phoneNumberPayload as signedPayload } 
 import { type LoginAnswer, login, phoneNumberPayload, postSession, startCloud } from '../support/local';
 import { allRows } from '../support/tables';
 
-
 const share = (cloud: LocalCloud, s: LoginAnswer, payload: { response: string; sign: string }) =>
   postSession(cloud, { action: 'phoneNumber', sessionId: s.sessionId, response: payload.response, sign: payload.sign });
 const storedMobile = async (cloud: LocalCloud, accountId: string) =>
@@ -41,8 +40,18 @@ describe('phone numbers from my.getPhoneNumber', () => {
     const gatewayKey = () => cloud.keys.gateway.privateKeyPem;
     const cases: [string, number, string, () => { response: string; sign: string }][] = [
       ['a signature by another key', 401, 'SignatureInvalid', () => signedPayload('13700000000', cloud.keys.aesKey, generateKeyPair().privateKeyPem)],
-      ['a signature of other content', 401, 'SignatureInvalid', () => ({ ...genuine, sign: signedPayload('13700000001', cloud.keys.aesKey, gatewayKey()).sign })],
-      ['a signature over the response without its quotes', 401, 'SignatureInvalid', () => ({ ...genuine, sign: require('node:crypto').createSign('RSA-SHA256').update(genuine.response).sign(gatewayKey(), 'base64') })],
+      [
+        'a signature of other content',
+        401,
+        'SignatureInvalid',
+        () => ({ ...genuine, sign: signedPayload('13700000001', cloud.keys.aesKey, gatewayKey()).sign }),
+      ],
+      [
+        'a signature over the response without its quotes',
+        401,
+        'SignatureInvalid',
+        () => ({ ...genuine, sign: require('node:crypto').createSign('RSA-SHA256').update(genuine.response).sign(gatewayKey(), 'base64') }),
+      ],
       ['a tampered ciphertext', 401, 'SignatureInvalid', () => ({ ...genuine, response: genuine.response.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) })],
       ['another app’s payload (its own AES key), signed by Alipay', 400, 'BadRequest', () => signedPayload('13700000000', generateAesKey(), gatewayKey())],
       ['a truncated ciphertext, signed by Alipay', 400, 'BadRequest', () => resigned(genuine.response.slice(0, 24))],
@@ -52,7 +61,10 @@ describe('phone numbers from my.getPhoneNumber', () => {
       ['a sign that is not base64', 400, 'BadRequest', () => ({ response: genuine.response, sign: 'not base64!' })],
       ['a response over 2,048 characters', 400, 'BadRequest', () => resigned('A'.repeat(2049))],
     ];
-    const resigned = (response: string) => ({ response, sign: require('node:crypto').createSign('RSA-SHA256').update(`"${response}"`).sign(gatewayKey(), 'base64') as string });
+    const resigned = (response: string) => ({
+      response,
+      sign: require('node:crypto').createSign('RSA-SHA256').update(`"${response}"`).sign(gatewayKey(), 'base64') as string,
+    });
 
     it.each(cases)('%s → %i %s', async (_name, status, code, payload) => {
       const res = await share(cloud, s, payload());

@@ -67,10 +67,21 @@ describe('expiry is checked on every read, not left to the TTL', () => {
     // Move the stored expiry into the past, as an operator with write access could, leaving the row in place.
     const env = cloud.fc.instance(cloud.config.ServiceName, cloud.config.DBFunctionName)!.spec.environment;
     const creds = cloud.credentials.issue(
-      { roleArn: `acs:ram::${cloud.config.AccountId}:role/test-operator`, sessionName: 'op', rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: ['ots:UpdateRow', 'ots:GetRange'], Resource: ['*'] }] }] },
+      {
+        roleArn: `acs:ram::${cloud.config.AccountId}:role/test-operator`,
+        sessionName: 'op',
+        rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: ['ots:UpdateRow', 'ots:GetRange'], Resource: ['*'] }] }],
+      },
       900,
     );
-    const ots = new TableStore.Client({ endpoint: env.OTS_ENDPOINT, instancename: env.OTS_INSTANCE, accessKeyId: creds.accessKeyId, secretAccessKey: creds.accessKeySecret, stsToken: creds.securityToken, maxRetries: 0 });
+    const ots = new TableStore.Client({
+      endpoint: env.OTS_ENDPOINT,
+      instancename: env.OTS_INSTANCE,
+      accessKeyId: creds.accessKeyId,
+      secretAccessKey: creds.accessKeySecret,
+      stsToken: creds.securityToken,
+      maxRetries: 0,
+    });
     await ots.updateRow({
       tableName: env.SESSIONS_TABLE,
       primaryKey: [{ sid: sessionKey(session.sessionId) }],

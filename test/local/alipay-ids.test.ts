@@ -99,7 +99,11 @@ describe('alipay.system.oauth.token carries exactly the ids the code was issued 
       gateway: emulator.gatewayUrl,
       camelcase: false,
     });
-    const wire = await plain.exec('alipay.system.oauth.token', { grant_type: 'authorization_code', code: await authCode({ openId: OPEN, unionId: UNION }) }, { validateSign: true });
+    const wire = await plain.exec(
+      'alipay.system.oauth.token',
+      { grant_type: 'authorization_code', code: await authCode({ openId: OPEN, unionId: UNION }) },
+      { validateSign: true },
+    );
     expect(Object.keys(wire)).toEqual(['open_id', 'union_id', 'access_token', 'expires_in', 'refresh_token', 're_expires_in', 'auth_start', 'traceId']);
   });
 });

@@ -1,12 +1,5 @@
 import { AlipaySdk } from 'alipay-sdk';
-import {
-  AlipayGatewayEmulator,
-  generateAesKey,
-  generateKeyPair,
-  NO_AES_KEY_ERROR,
-  phoneNumberPayload,
-  type PhoneNumberPayload,
-} from '../../local/alipay';
+import { AlipayGatewayEmulator, generateAesKey, generateKeyPair, NO_AES_KEY_ERROR, phoneNumberPayload, type PhoneNumberPayload } from '../../local/alipay';
 
 /**
  * `/dev/phone-number`, the local `my.getPhoneNumber`: its payload must be what alipay-sdk 4.14.0's
@@ -44,8 +37,7 @@ function sdk(encryptKey = aesKey, alipayPublicKey = alipay.publicKeyPem): Alipay
   return new AlipaySdk({ appId: APP_ID, privateKey: app.privateKeyPem, alipayPublicKey, encryptKey, gateway: emulator.gatewayUrl });
 }
 
-const post = (body: string, url = emulator.phoneNumberUrl) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const post = (body: string, url = emulator.phoneNumberUrl) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
 async function phoneNumber(mobile: string): Promise<PhoneNumberPayload> {
   const res = await post(JSON.stringify({ mobile }));
@@ -204,9 +196,9 @@ describe('phoneNumberPayload (payloads for another app)', () => {
   ])('refuses an AES key that is %s, and so does the emulator', (_case, key) => {
     expect(() => phoneNumberPayload(MOBILE, key, alipay.privateKeyPem)).toThrow(RangeError);
     if (key) {
-      expect(() => new AlipayGatewayEmulator({ appId: APP_ID, appPublicKeyPem: app.publicKeyPem, gatewayPrivateKeyPem: alipay.privateKeyPem, aesKey: key })).toThrow(
-        /aesKey must be base64 of 16 bytes/,
-      );
+      expect(
+        () => new AlipayGatewayEmulator({ appId: APP_ID, appPublicKeyPem: app.publicKeyPem, gatewayPrivateKeyPem: alipay.privateKeyPem, aesKey: key }),
+      ).toThrow(/aesKey must be base64 of 16 bytes/);
     }
   });
 });

@@ -196,7 +196,16 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     // The embedding page (the demo's stand-in) records what the cashier posts to it.
     host = createServer((req, res) => {
@@ -253,7 +262,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     await page.goto(`${hostUrl}?src=about:blank`);
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.evaluate((url) => void (globalThis as unknown as { open(url: string): unknown }).open(url), `${emulator.cashierUrl}?tradeNo=${tradeNo}`)]);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.evaluate((url) => void (globalThis as unknown as { open(url: string): unknown }).open(url), `${emulator.cashierUrl}?tradeNo=${tradeNo}`),
+    ]);
     await popup.getByRole('button', { name: 'Pay' }).click();
     await page.waitForFunction(() => (globalThis as unknown as { messages: unknown[] }).messages.length > 0, undefined, { polling: 50 });
     const messages = await page.evaluate(() => (globalThis as unknown as { messages: unknown[] }).messages);

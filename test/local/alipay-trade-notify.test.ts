@@ -107,8 +107,7 @@ beforeEach(() => {
 });
 
 /** The receiving server's own SDK: what lambda/notify verifies with (AlipayPublicKey). */
-const receiverSdk = (alipayPublicKey = alipay.publicKeyPem) =>
-  new AlipaySdk({ appId: APP_ID, privateKey: app.privateKeyPem, alipayPublicKey });
+const receiverSdk = (alipayPublicKey = alipay.publicKeyPem) => new AlipaySdk({ appId: APP_ID, privateKey: app.privateKeyPem, alipayPublicKey });
 const clientSdk = (em: AlipayGatewayEmulator) =>
   new AlipaySdk({ appId: APP_ID, privateKey: app.privateKeyPem, alipayPublicKey: alipay.publicKeyPem, gateway: em.gatewayUrl });
 
@@ -153,8 +152,25 @@ describe('a payment is notified to the trade’s notify_url', () => {
     expect(got.headers['content-type']).toBe('application/x-www-form-urlencoded; charset=utf-8');
     expect(Object.keys(got.fields).sort()).toEqual(
       [
-        'app_id', 'buyer_id', 'buyer_pay_amount', 'charset', 'gmt_create', 'gmt_payment', 'notify_id', 'notify_time', 'notify_type',
-        'out_trade_no', 'receipt_amount', 'seller_id', 'sign', 'sign_type', 'subject', 'total_amount', 'trade_no', 'trade_status', 'version',
+        'app_id',
+        'buyer_id',
+        'buyer_pay_amount',
+        'charset',
+        'gmt_create',
+        'gmt_payment',
+        'notify_id',
+        'notify_time',
+        'notify_type',
+        'out_trade_no',
+        'receipt_amount',
+        'seller_id',
+        'sign',
+        'sign_type',
+        'subject',
+        'total_amount',
+        'trade_no',
+        'trade_status',
+        'version',
       ].sort(),
     );
     expect(got.fields).toMatchObject({
@@ -255,7 +271,11 @@ describe('refund and close notifications', () => {
     const quiet = await newTrade();
     await clientSdk(emulator).exec('alipay.trade.close', { bizContent: { trade_no: quiet.tradeNo } }, { validateSign: true });
     const told = await newTrade();
-    const result = await clientSdk(emulator).exec('alipay.trade.close', { bizContent: { trade_no: told.tradeNo }, notify_url: receiver.url }, { validateSign: true });
+    const result = await clientSdk(emulator).exec(
+      'alipay.trade.close',
+      { bizContent: { trade_no: told.tradeNo }, notify_url: receiver.url },
+      { validateSign: true },
+    );
     expect(result.code).toBe('10000');
     await emulator.whenNotificationsIdle();
 
@@ -498,7 +518,9 @@ describe('logging', () => {
     await pay(tradeNo);
     await emulator.whenNotificationsIdle();
     const lines = logs.filter((l) => l.method === 'notify');
-    expect(lines).toEqual([{ service: 'alipay', method: 'notify', outTradeNo, tradeStatus: 'TRADE_SUCCESS', attempt: 1, outcome: 'success', ms: expect.any(Number) }]);
+    expect(lines).toEqual([
+      { service: 'alipay', method: 'notify', outTradeNo, tradeStatus: 'TRADE_SUCCESS', attempt: 1, outcome: 'success', ms: expect.any(Number) },
+    ]);
     const text = JSON.stringify(logs);
     expect(text).not.toContain(OPEN_ID);
     expect(text).not.toContain(receiver.for(outTradeNo)[0]!.fields.sign!.slice(0, 40));

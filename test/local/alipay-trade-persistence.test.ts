@@ -24,7 +24,12 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** `null`: no tradesFile. */
 async function start(tradesFile: string | null = file): Promise<AlipayGatewayEmulator> {
-  const em = new AlipayGatewayEmulator({ appId: APP_ID, appPublicKeyPem: app.publicKeyPem, gatewayPrivateKeyPem: alipay.privateKeyPem, ...(tradesFile && { tradesFile }) });
+  const em = new AlipayGatewayEmulator({
+    appId: APP_ID,
+    appPublicKeyPem: app.publicKeyPem,
+    gatewayPrivateKeyPem: alipay.privateKeyPem,
+    ...(tradesFile && { tradesFile }),
+  });
   await em.listen();
   return em;
 }
@@ -76,7 +81,12 @@ describe('tradesFile', () => {
     const em = await start();
     try {
       const tradeNo = await create(em, 'o_1');
-      const lines = () => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tradeNo: string; status: string });
+      const lines = () =>
+        fs
+          .readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { tradeNo: string; status: string });
       expect(lines()).toEqual([expect.objectContaining({ tradeNo, status: 'WAIT_BUYER_PAY' })]);
       await pay(em, tradeNo);
       expect(lines().map((l) => l.status)).toEqual(['WAIT_BUYER_PAY', 'TRADE_SUCCESS']);
@@ -107,9 +117,9 @@ describe('tradesFile', () => {
     await create(first, 'o_1');
     await first.close();
     fs.writeFileSync(file, `not json\n${fs.readFileSync(file, 'utf8')}`);
-    expect(() => new AlipayGatewayEmulator({ appId: APP_ID, appPublicKeyPem: app.publicKeyPem, gatewayPrivateKeyPem: alipay.privateKeyPem, tradesFile: file })).toThrow(
-      /line 1 is not a trade/,
-    );
+    expect(
+      () => new AlipayGatewayEmulator({ appId: APP_ID, appPublicKeyPem: app.publicKeyPem, gatewayPrivateKeyPem: alipay.privateKeyPem, tradesFile: file }),
+    ).toThrow(/line 1 is not a trade/);
   });
 
   it('compacts superseded lines on open', async () => {

@@ -54,7 +54,14 @@ let seq = 0;
 const orderId = () => `order_${Date.now()}_${++seq}`;
 
 type Biz = Record<string, unknown>;
-const order = (over: Biz = {}): Biz => ({ out_trade_no: orderId(), total_amount: '9.90', subject: 'Todo Pro', buyer_id: USER, product_code: 'JSAPI_PAY', ...over });
+const order = (over: Biz = {}): Biz => ({
+  out_trade_no: orderId(),
+  total_amount: '9.90',
+  subject: 'Todo Pro',
+  buyer_id: USER,
+  product_code: 'JSAPI_PAY',
+  ...over,
+});
 
 const exec = (method: string, bizContent: Biz, extra: Record<string, string> = {}, client = sdk()) =>
   client.exec(method, { bizContent, ...extra }, { validateSign: true });
@@ -98,8 +105,15 @@ describe('what alipay-sdk 4.14 sends for alipay.trade.create', () => {
     });
     await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r));
     const { port } = capture.address() as AddressInfo;
-    const client = new AlipaySdk({ appId: APP_ID, privateKey: app.privateKeyPem, alipayPublicKey: alipay.publicKeyPem, gateway: `http://127.0.0.1:${port}/gateway.do` });
-    await rejection(client.exec('alipay.trade.create', { bizContent: { outTradeNo: 'o_1', totalAmount: '9.90' }, notify_url: 'http://h/n?a=b' }, { validateSign: true }));
+    const client = new AlipaySdk({
+      appId: APP_ID,
+      privateKey: app.privateKeyPem,
+      alipayPublicKey: alipay.publicKeyPem,
+      gateway: `http://127.0.0.1:${port}/gateway.do`,
+    });
+    await rejection(
+      client.exec('alipay.trade.create', { bizContent: { outTradeNo: 'o_1', totalAmount: '9.90' }, notify_url: 'http://h/n?a=b' }, { validateSign: true }),
+    );
     capture.close();
 
     const [{ url, contentType, body }] = seen as [(typeof seen)[0]];
@@ -118,7 +132,13 @@ describe('alipay.trade.create', () => {
   it('creates a trade: 10000 with a 28-digit trade_no that starts with the Beijing date', async () => {
     const biz = order();
     const result = await create(biz, { notify_url: 'http://127.0.0.1:9/notify' });
-    expect(result).toEqual({ code: '10000', msg: 'Success', outTradeNo: biz.out_trade_no, tradeNo: expect.stringMatching(/^20260601\d{20}$/), traceId: expect.any(String) });
+    expect(result).toEqual({
+      code: '10000',
+      msg: 'Success',
+      outTradeNo: biz.out_trade_no,
+      tradeNo: expect.stringMatching(/^20260601\d{20}$/),
+      traceId: expect.any(String),
+    });
   });
 
   it('takes camelCase bizContent keys (the SDK snake-cases them)', async () => {
@@ -372,7 +392,13 @@ describe('alipay.trade.close', () => {
   it('closes an unpaid trade, which then cannot be paid', async () => {
     const biz = order();
     const tradeNo = await created(biz);
-    await expect(closeTrade({ trade_no: tradeNo })).resolves.toEqual({ code: '10000', msg: 'Success', tradeNo, outTradeNo: biz.out_trade_no, traceId: expect.any(String) });
+    await expect(closeTrade({ trade_no: tradeNo })).resolves.toEqual({
+      code: '10000',
+      msg: 'Success',
+      tradeNo,
+      outTradeNo: biz.out_trade_no,
+      traceId: expect.any(String),
+    });
     await expect(query({ trade_no: tradeNo })).resolves.toMatchObject({ tradeStatus: 'TRADE_CLOSED' });
     expect(await pay(tradeNo)).toBe('4000');
   });

@@ -78,7 +78,6 @@ function authenticErrorSubCode(client: AlipaySdk, err: unknown): string | undefi
 
 describe('alipay-sdk under ts-jest (CommonJS)', () => {
   it('loads the CJS build', () => {
-     
     const mod = require('alipay-sdk') as { AlipaySdk: unknown };
     expect(typeof mod.AlipaySdk).toBe('function');
   });
@@ -175,8 +174,7 @@ describe('alipay.system.oauth.token with validateSign:true', () => {
   it('supports grant_type=refresh_token once per refresh token', async () => {
     const client = sdk();
     const first = await exchange(client, await authCode());
-    const refresh = (token: string) =>
-      client.exec('alipay.system.oauth.token', { grant_type: 'refresh_token', refresh_token: token }, { validateSign: true });
+    const refresh = (token: string) => client.exec('alipay.system.oauth.token', { grant_type: 'refresh_token', refresh_token: token }, { validateSign: true });
     const second = await refresh(first.refreshToken);
     expect(second).toMatchObject({ userId: USER });
     expect(second.accessToken).not.toBe(first.accessToken);
@@ -226,7 +224,13 @@ describe('faults', () => {
       fault: () => ({ kind: 'timeout' }),
     });
     await held.listen();
-    const client = new AlipaySdk({ appId: APP_ID, privateKey: app.privateKeyPem, alipayPublicKey: alipay.publicKeyPem, gateway: held.gatewayUrl, timeout: 20_000 });
+    const client = new AlipaySdk({
+      appId: APP_ID,
+      privateKey: app.privateKeyPem,
+      alipayPublicKey: alipay.publicKeyPem,
+      gateway: held.gatewayUrl,
+      timeout: 20_000,
+    });
     const pending = rejection(exchange(client, 'x'));
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
@@ -239,14 +243,11 @@ describe('faults', () => {
 });
 
 describe('/dev/auth-code', () => {
-  it.each([[{}], [{ userId: '2088123' }], [{ userId: '1088000000000001' }], [{ userId: 2088000000000001 }]])(
-    'rejects %j with 400',
-    async (body) => {
-      const res = await fetch(emulator.authCodeUrl, { method: 'POST', body: JSON.stringify(body) });
-      expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ error: expect.any(String) });
-    },
-  );
+  it.each([[{}], [{ userId: '2088123' }], [{ userId: '1088000000000001' }], [{ userId: 2088000000000001 }]])('rejects %j with 400', async (body) => {
+    const res = await fetch(emulator.authCodeUrl, { method: 'POST', body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: expect.any(String) });
+  });
 
   it('issues distinct one-time codes', async () => {
     const [a, b] = [await authCode(), await authCode()];

@@ -67,7 +67,15 @@ describe('local FC time triggers', () => {
     spec('miniapp-reconcile', 'failing', 'failing', { timerTriggers: [timer('timer')] }),
   ];
   const emulator = (over: Partial<FcOptions> = {}): FcEmulator => {
-    const fc = new FcEmulator({ accountId: ACCOUNT, region: REGION, functions: FUNCTIONS(), serviceRoles: SERVICE_ROLES, credentials, log: (l) => logs.push(l), ...over });
+    const fc = new FcEmulator({
+      accountId: ACCOUNT,
+      region: REGION,
+      functions: FUNCTIONS(),
+      serviceRoles: SERVICE_ROLES,
+      credentials,
+      log: (l) => logs.push(l),
+      ...over,
+    });
     emulators.push(fc);
     return fc;
   };
@@ -118,18 +126,30 @@ describe('local FC time triggers', () => {
     it('logs each firing like other invocations, with kind "timer"', async () => {
       await fc.fireTimer('miniapp-reconcile', 'reconcile', 'timer');
       expect(timerLines('reconcile')).toEqual([
-        { service: 'fc', kind: 'timer', function: 'reconcile', trigger: 'timer', triggerTime: '2026-12-01T10:00:00Z', requestId: expect.any(String), ms: expect.any(Number) },
+        {
+          service: 'fc',
+          kind: 'timer',
+          function: 'reconcile',
+          trigger: 'timer',
+          triggerTime: '2026-12-01T10:00:00Z',
+          requestId: expect.any(String),
+          ms: expect.any(Number),
+        },
       ]);
     });
 
     it("reports a function's failure in its result and its log line (FC's UnhandledInvocationError)", async () => {
       const result = await fc.fireTimer('miniapp-reconcile', 'failing');
       expect(result).toMatchObject({ ok: false, error: { errorType: 'RangeError', errorMessage: 'ledger mismatch' } });
-      expect(timerLines('failing')).toEqual([expect.objectContaining({ code: 'UnhandledInvocationError', errorType: 'RangeError', errorMessage: 'ledger mismatch' })]);
+      expect(timerLines('failing')).toEqual([
+        expect.objectContaining({ code: 'UnhandledInvocationError', errorType: 'RangeError', errorMessage: 'ledger mismatch' }),
+      ]);
     });
 
     it('refuses an unknown trigger, a function without one, an ambiguous call and a disabled trigger', async () => {
-      await expect(fc.fireTimer('miniapp-reconcile', 'reconcile', 'hourly')).rejects.toThrow("function miniapp-reconcile/reconcile has no timer trigger 'hourly'");
+      await expect(fc.fireTimer('miniapp-reconcile', 'reconcile', 'hourly')).rejects.toThrow(
+        "function miniapp-reconcile/reconcile has no timer trigger 'hourly'",
+      );
       await expect(fc.fireTimer('miniapp', 'session')).rejects.toThrow('function miniapp/session has no timer trigger');
       await expect(fc.fireTimer('miniapp-reconcile', 'nope')).rejects.toThrow('function miniapp-reconcile/nope has no timer trigger');
       await expect(fc.fireTimer('miniapp-reconcile', 'report')).rejects.toThrow('has 2 timer triggers (nightly, paused); name one');
@@ -140,7 +160,9 @@ describe('local FC time triggers', () => {
     it('skips, and logs, a firing whose previous run of the same trigger is still running', async () => {
       const release = path.join(codeRoot, 'miniapp-reconcile', 'slow', 'release');
       const first = fc.fireTimer('miniapp-reconcile', 'slow');
-      await expect(fc.fireTimer('miniapp-reconcile', 'slow')).rejects.toThrow("timer trigger 'timer' skipped: the previous run of this trigger is still running");
+      await expect(fc.fireTimer('miniapp-reconcile', 'slow')).rejects.toThrow(
+        "timer trigger 'timer' skipped: the previous run of this trigger is still running",
+      );
       expect(timerLines('slow')).toEqual([expect.objectContaining({ code: 'TimerSkipped', reason: 'the previous run of this trigger is still running' })]);
       // Another trigger, even of another function in the same service, is not held up.
       expect((await fc.fireTimer('miniapp-reconcile', 'reconcile')).ok).toBe(true);
@@ -190,27 +212,42 @@ describe('local FC time triggers', () => {
   });
 
   describe('a time trigger FC would refuse', () => {
-    const build = (trigger: TimerTrigger, fn = 'reconcile') => () =>
-      new FcEmulator({
-        accountId: ACCOUNT,
-        region: REGION,
-        functions: [spec('miniapp-reconcile', fn, 'reconcile', { timerTriggers: [trigger] })],
-        serviceRoles: SERVICE_ROLES,
-        credentials,
-      });
+    const build =
+      (trigger: TimerTrigger, fn = 'reconcile') =>
+      () =>
+        new FcEmulator({
+          accountId: ACCOUNT,
+          region: REGION,
+          functions: [spec('miniapp-reconcile', fn, 'reconcile', { timerTriggers: [trigger] })],
+          serviceRoles: SERVICE_ROLES,
+          credentials,
+        });
 
     it('is refused when the emulator is built, with the trigger named and the reason', () => {
       expect(build(timer('nightly', { cronExpression: '0 0 4 * *' }))).toThrow(
         `function miniapp-reconcile/reconcile: timer trigger 'nightly': "0 0 4 * *" has 5 fields; FC takes six: Seconds Minutes Hours Day-of-month Month Day-of-week`,
       );
-      expect(build(timer('fast', { cronExpression: '@every 30s' }))).toThrow(`timer trigger 'fast': "@every 30s" is shorter than FC's shortest interval, 1 minute`);
-      expect(build(timer('zoned', { cronExpression: 'CRON_TZ=Asia/Beijing 0 0 4 * * *' }))).toThrow(`timer trigger 'zoned': "Asia/Beijing" is not a time zone in the IANA database`);
-      expect(build(timer('big', { payload: 'x'.repeat(128 * 1024) }))).toThrow(/timer trigger 'big': payload makes a [\d,]+-byte event; an asynchronous invocation takes at most 131,072 bytes/);
+      expect(build(timer('fast', { cronExpression: '@every 30s' }))).toThrow(
+        `timer trigger 'fast': "@every 30s" is shorter than FC's shortest interval, 1 minute`,
+      );
+      expect(build(timer('zoned', { cronExpression: 'CRON_TZ=Asia/Beijing 0 0 4 * * *' }))).toThrow(
+        `timer trigger 'zoned': "Asia/Beijing" is not a time zone in the IANA database`,
+      );
+      expect(build(timer('big', { payload: 'x'.repeat(128 * 1024) }))).toThrow(
+        /timer trigger 'big': payload makes a [\d,]+-byte event; an asynchronous invocation takes at most 131,072 bytes/,
+      );
       expect(build({ ...timer('loose'), enable: 'yes' as unknown as boolean })).toThrow(`timer trigger 'loose': enable must be a boolean, not string`);
     });
 
     it('is refused when one function names two triggers alike (FC keys a trigger by its name)', () => {
-      const twice = () => new FcEmulator({ accountId: ACCOUNT, region: REGION, functions: [spec('miniapp-reconcile', 'reconcile', 'reconcile', { timerTriggers: [timer('t'), timer('t')] })], serviceRoles: SERVICE_ROLES, credentials });
+      const twice = () =>
+        new FcEmulator({
+          accountId: ACCOUNT,
+          region: REGION,
+          functions: [spec('miniapp-reconcile', 'reconcile', 'reconcile', { timerTriggers: [timer('t'), timer('t')] })],
+          serviceRoles: SERVICE_ROLES,
+          credentials,
+        });
       expect(twice).toThrow("function miniapp-reconcile/reconcile: timer trigger 't' is defined twice");
     });
   });
@@ -227,7 +264,12 @@ describe('local FC time triggers', () => {
       const notify = fc.triggerUrl('miniapp-notify', 'notify');
       expect(new Set([new URL(session).port, new URL(notify).port, new URL(fc.url).port]).size).toBe(3);
       expect(await post(session, 'login')).toEqual({ fn: 'session', service: 'miniapp', path: '/', body: 'login' });
-      expect(await post(`${notify}/alipay`, 'trade_status=TRADE_SUCCESS')).toEqual({ fn: 'notify', service: 'miniapp-notify', path: '/alipay', body: 'trade_status=TRADE_SUCCESS' });
+      expect(await post(`${notify}/alipay`, 'trade_status=TRADE_SUCCESS')).toEqual({
+        fn: 'notify',
+        service: 'miniapp-notify',
+        path: '/alipay',
+        body: 'trade_status=TRADE_SUCCESS',
+      });
     });
 
     it('serves both under /proxy/ on the API port too', async () => {
@@ -247,9 +289,19 @@ describe('local FC time triggers', () => {
 });
 
 describe('timerTriggerFromConfig (a deployed timer trigger as the local FC runs it)', () => {
-  it('reads FC\'s camelCase keys and ROS-style PascalCase ones', () => {
-    expect(timerTriggerFromConfig('timer', { cronExpression: '@every 1m', enable: true, payload: '' })).toEqual({ name: 'timer', cronExpression: '@every 1m', enable: true, payload: '' });
-    expect(timerTriggerFromConfig('t', { CronExpression: '0 0 4 * * *', Enable: true, Payload: 'p' })).toEqual({ name: 't', cronExpression: '0 0 4 * * *', enable: true, payload: 'p' });
+  it("reads FC's camelCase keys and ROS-style PascalCase ones", () => {
+    expect(timerTriggerFromConfig('timer', { cronExpression: '@every 1m', enable: true, payload: '' })).toEqual({
+      name: 'timer',
+      cronExpression: '@every 1m',
+      enable: true,
+      payload: '',
+    });
+    expect(timerTriggerFromConfig('t', { CronExpression: '0 0 4 * * *', Enable: true, Payload: 'p' })).toEqual({
+      name: 't',
+      cronExpression: '0 0 4 * * *',
+      enable: true,
+      payload: 'p',
+    });
   });
 
   it('takes an absent enable as disabled (FC does not document its default) and an absent payload as empty', () => {

@@ -33,8 +33,11 @@ const HANDLERS: Record<string, string> = {
 };
 
 /** fc2's own signer (a static the typings leave out), so the test does not sign with the emulator's code. */
-const fc2Signature = (FC as unknown as { getSignature(id: string, secret: string, method: string, path: string, headers: Record<string, string>, queries: Record<string, string>): string })
-  .getSignature;
+const fc2Signature = (
+  FC as unknown as {
+    getSignature(id: string, secret: string, method: string, path: string, headers: Record<string, string>, queries: Record<string, string>): string;
+  }
+).getSignature;
 
 const errorCode = async (res: Response) => ((await res.json()) as { ErrorCode: string }).ErrorCode;
 
@@ -81,7 +84,13 @@ describe('local FC with the real fc2 client', () => {
     };
   };
   const clientFor = (c: IssuedCredentials, overrides: Partial<{ accessKeySecret: string }> = {}) =>
-    new FC(ACCOUNT, { accessKeyID: c.accessKeyId, accessKeySecret: overrides.accessKeySecret ?? c.accessKeySecret, securityToken: c.securityToken, region: REGION, endpoint: fc.url });
+    new FC(ACCOUNT, {
+      accessKeyID: c.accessKeyId,
+      accessKeySecret: overrides.accessKeySecret ?? c.accessKeySecret,
+      securityToken: c.securityToken,
+      region: REGION,
+      endpoint: fc.url,
+    });
 
   beforeAll(async () => {
     process.env.PARENT_SECRET = 'must-not-leak-into-functions';
@@ -89,7 +98,13 @@ describe('local FC with the real fc2 client', () => {
       accountId: ACCOUNT,
       region: REGION,
       functions: [
-        spec('object'), spec('text'), spec('callback'), spec('throws'), spec('slow', { timeoutSeconds: 1 }), spec('exits'), spec('initError'),
+        spec('object'),
+        spec('text'),
+        spec('callback'),
+        spec('throws'),
+        spec('slow', { timeoutSeconds: 1 }),
+        spec('exits'),
+        spec('initError'),
         spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }),
         spec('signed', { httpTrigger: { authType: 'function', methods: ['POST'] } }),
       ],
@@ -101,8 +116,21 @@ describe('local FC with the real fc2 client', () => {
       {
         roleArn: `acs:ram::${ACCOUNT}:role/client`,
         sessionName: 'test',
-        rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: `acs:fc:${REGION}:${ACCOUNT}:services/svc/functions/*` }] }],
-        sessionPolicy: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: Object.keys(HANDLERS).filter((n) => n !== 'text').map(arn) }] },
+        rolePolicies: [
+          { Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: `acs:fc:${REGION}:${ACCOUNT}:services/svc/functions/*` }] },
+        ],
+        sessionPolicy: {
+          Version: '1',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'fc:InvokeFunction',
+              Resource: Object.keys(HANDLERS)
+                .filter((n) => n !== 'text')
+                .map(arn),
+            },
+          ],
+        },
       },
       900,
     );
@@ -163,7 +191,11 @@ describe('local FC with the real fc2 client', () => {
     await expect(client.invokeFunction('other', 'object', '')).rejects.toMatchObject({ code: 'ServiceNotFound' });
     const skewed = await fetch(`${fc.url}/2016-08-15/services/svc/functions/object/invocations`, {
       method: 'POST',
-      headers: { authorization: `FC ${caller.accessKeyId}:x`, date: new Date(Date.now() - 3600_000).toUTCString(), 'x-fc-security-token': caller.securityToken },
+      headers: {
+        authorization: `FC ${caller.accessKeyId}:x`,
+        date: new Date(Date.now() - 3600_000).toUTCString(),
+        'x-fc-security-token': caller.securityToken,
+      },
       body: 'x',
     });
     expect(skewed.status).toBe(403);
@@ -180,7 +212,13 @@ describe('local FC with the real fc2 client', () => {
     try {
       const c = clocked.issue({ roleArn: 'r', sessionName: 's', rolePolicies: [] }, 900);
       now += 901_000;
-      const expired = new FC(ACCOUNT, { accessKeyID: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken, region: REGION, endpoint: local.url });
+      const expired = new FC(ACCOUNT, {
+        accessKeyID: c.accessKeyId,
+        accessKeySecret: c.accessKeySecret,
+        securityToken: c.securityToken,
+        region: REGION,
+        endpoint: local.url,
+      });
       await expect(expired.invokeFunction('svc', 'object', '')).rejects.toMatchObject({ code: 'InvalidSecurityToken' });
     } finally {
       await local.close();
@@ -194,7 +232,13 @@ describe('local FC with the real fc2 client', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('x-echo-method')).toBe('POST');
     expect(res.headers.get('x-fc-request-id')).toBeTruthy();
-    expect(await res.json()).toEqual({ body: 'payload', path: '/sub/path', url: '/2016-08-15/proxy/svc/http/sub/path?a=1', queries: { a: '1' }, sawFcHeader: false });
+    expect(await res.json()).toEqual({
+      body: 'payload',
+      path: '/sub/path',
+      url: '/2016-08-15/proxy/svc/http/sub/path?a=1',
+      queries: { a: '1' },
+      sawFcHeader: false,
+    });
     // The 2020 client's address: the proxy root, trailing slash included.
     expect(await (await fetch(fc.proxyUrl('svc', 'http'), { method: 'POST', body: '{}' })).json()).toMatchObject({ path: '/' });
     const get = await fetch(url);
@@ -214,7 +258,13 @@ describe('local FC with the real fc2 client', () => {
     expect(await res.json()).toEqual({ body: 'payload', path: '/', url: '/', queries: {}, sawFcHeader: false });
     // A path below the root, even one that looks like an API path, is the function's.
     const deep = await fetch(`${root}/2016-08-15/proxy/x/z%20q?a=1&b=2&a=3`, { method: 'POST', body: '' });
-    expect(await deep.json()).toEqual({ body: '', path: '/2016-08-15/proxy/x/z q', url: '/2016-08-15/proxy/x/z%20q?a=1&b=2&a=3', queries: { a: ['1', '3'], b: '2' }, sawFcHeader: false });
+    expect(await deep.json()).toEqual({
+      body: '',
+      path: '/2016-08-15/proxy/x/z q',
+      url: '/2016-08-15/proxy/x/z%20q?a=1&b=2&a=3',
+      queries: { a: ['1', '3'], b: '2' },
+      sawFcHeader: false,
+    });
     const get = await fetch(`${root}/anything`);
     expect(get.status).toBe(405);
     expect(get.headers.get('content-type')).toBe('application/json');
@@ -222,7 +272,7 @@ describe('local FC with the real fc2 client', () => {
     expect(() => fc.triggerUrl('svc', 'object')).toThrow(/no HTTP trigger/);
   });
 
-  it('checks a function-auth trigger\'s signature over the root path as sent', async () => {
+  it("checks a function-auth trigger's signature over the root path as sent", async () => {
     const root = fc.triggerUrl('svc', 'signed');
     const signedPost = (path: string, query: Record<string, string>, signAs = path) => {
       const body = 'x';
@@ -252,7 +302,11 @@ describe('local FC with the real fc2 client', () => {
     const local = new FcEmulator({
       accountId: ACCOUNT,
       region: REGION,
-      functions: [spec('object'), spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }), { ...spec('http'), functionName: 'http2', arn: arn('http2'), httpTrigger: { authType: 'anonymous', methods: ['POST'] } }],
+      functions: [
+        spec('object'),
+        spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }),
+        { ...spec('http'), functionName: 'http2', arn: arn('http2'), httpTrigger: { authType: 'anonymous', methods: ['POST'] } },
+      ],
       serviceRoles: { svc: { roleArn: `acs:ram::${ACCOUNT}:role/svc`, rolePolicies: [], sessionName: 'fc-svc' } },
       credentials,
       triggerPort: first,

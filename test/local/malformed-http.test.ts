@@ -21,7 +21,7 @@ import { json, parseAnswer, type RawAnswer, type Service } from '../support/raw-
  * refuses to send most of them. Each must be answered in that service's own error format, and the
  * whole login + db flow must still work after every case.
  */
- 
+
 const TableStore: any = require('tablestore');
 const ROOT = path.resolve(__dirname, '..', '..');
 const MB = 1024 * 1024;
@@ -168,7 +168,9 @@ describe('malformed HTTP on every local cloud port', () => {
       expect(answer && [answer.status, codeIn.sts(answer)]).toEqual([404, 'InvalidAction.NotFound']);
     },
     alipay: async () => {
-      const { answer } = await exchange(ports.alipay, [request('POST', '/dev/auth-code', { 'content-type': 'application/json' }, '{"userId":"2088000000000001"}')]);
+      const { answer } = await exchange(ports.alipay, [
+        request('POST', '/dev/auth-code', { 'content-type': 'application/json' }, '{"userId":"2088000000000001"}'),
+      ]);
       expect(answer?.status).toBe(200);
       expect(typeof json(answer!)?.authCode).toBe('string');
     },
@@ -216,7 +218,9 @@ describe('malformed HTTP on every local cloud port', () => {
     test('a trigger path ending in a broken escape: 400 InvalidArgument at both trigger addresses', async () => {
       const direct = await exchange(ports.trigger, [request('POST', '/login%E4%B8', {}, '{}')]);
       expect(direct.answer && [direct.answer.status, codeIn.fc(direct.answer)]).toEqual([400, 'InvalidArgument']);
-      const proxied = await exchange(ports.fc, [request('POST', `/2016-08-15/proxy/${cloud.config.ServiceName}/${cloud.config.SessionFunctionName}/%E4%B8`, {}, '{}')]);
+      const proxied = await exchange(ports.fc, [
+        request('POST', `/2016-08-15/proxy/${cloud.config.ServiceName}/${cloud.config.SessionFunctionName}/%E4%B8`, {}, '{}'),
+      ]);
       expect(proxied.answer && [proxied.answer.status, codeIn.fc(proxied.answer)]).toEqual([400, 'InvalidArgument']);
     });
 
@@ -244,15 +248,18 @@ describe('malformed HTTP on every local cloud port', () => {
       ['a 20 KB path', `GET /${'a'.repeat(20 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`, [400, 431]],
       ['a 20 KB header', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20 * 1024)}\r\n\r\n`, [400, 431]],
     ];
-    test.each(SERVICES.flatMap((s) => cases.map(([name, raw, statuses]) => [s, name, raw, statuses] as const)))('%s: %s', async (service, _name, raw, statuses) => {
-      const res = await exchange(ports[service], [raw as string]);
-      expect(res.answer).toBeDefined();
-      expect(statuses).toContain(res.answer!.status);
-      expect(codeIn[service](res.answer!)).toBeDefined();
-      expect(res.answer!.headers.connection).toBe('close');
-      expect(res.closed).toBe(true);
-      await ping[service]();
-    });
+    test.each(SERVICES.flatMap((s) => cases.map(([name, raw, statuses]) => [s, name, raw, statuses] as const)))(
+      '%s: %s',
+      async (service, _name, raw, statuses) => {
+        const res = await exchange(ports[service], [raw as string]);
+        expect(res.answer).toBeDefined();
+        expect(statuses).toContain(res.answer!.status);
+        expect(codeIn[service](res.answer!)).toBeDefined();
+        expect(res.answer!.headers.connection).toBe('close');
+        expect(res.closed).toBe(true);
+        await ping[service]();
+      },
+    );
 
     test('each refusal is logged with its service and code', async () => {
       logs.length = 0;
@@ -306,42 +313,53 @@ describe('malformed HTTP on every local cloud port', () => {
       expect(res.answer && [res.answer.status, codeIn[service](res.answer)]).toEqual(tooLarge[service]);
     });
 
-    test.each(SERVICES)('%s: a body of exactly the limit is read; one byte more is refused', async (service) => {
-      const contentType = service === 'sts' || service === 'alipay' ? 'application/x-www-form-urlencoded' : 'application/octet-stream';
-      const body = (n: number) => Buffer.alloc(n, service === 'trigger' ? ' ' : 'a');
-      const at = await exchange(ports[service], [request('POST', postTarget[service], { 'content-type': contentType }, body(limit[service]))], { waitMs: 20_000 });
-      const [status, code] = atLimit[service];
-      expect(at.answer?.status).toBe(status);
-      if (code) expect(codeIn[service](at.answer!)).toBe(code);
-      const over = await exchange(ports[service], [request('POST', postTarget[service], { 'content-type': contentType }, body(limit[service] + 1))], { waitMs: 20_000 });
-      expect(over.answer && [over.answer.status, codeIn[service](over.answer)]).toEqual(tooLarge[service]);
-    }, 60_000);
+    test.each(SERVICES)(
+      '%s: a body of exactly the limit is read; one byte more is refused',
+      async (service) => {
+        const contentType = service === 'sts' || service === 'alipay' ? 'application/x-www-form-urlencoded' : 'application/octet-stream';
+        const body = (n: number) => Buffer.alloc(n, service === 'trigger' ? ' ' : 'a');
+        const at = await exchange(ports[service], [request('POST', postTarget[service], { 'content-type': contentType }, body(limit[service]))], {
+          waitMs: 20_000,
+        });
+        const [status, code] = atLimit[service];
+        expect(at.answer?.status).toBe(status);
+        if (code) expect(codeIn[service](at.answer!)).toBe(code);
+        const over = await exchange(ports[service], [request('POST', postTarget[service], { 'content-type': contentType }, body(limit[service] + 1))], {
+          waitMs: 20_000,
+        });
+        expect(over.answer && [over.answer.status, codeIn[service](over.answer)]).toEqual(tooLarge[service]);
+      },
+      60_000,
+    );
 
-    test.each(SERVICES)('%s: after refusing a body it did not read, the server half-closes and drops what still comes (RFC 9112 §9.6), then closes', async (service) => {
-      const socket = net.connect({ port: portOf(ports[service]), host: '127.0.0.1', allowHalfOpen: true });
-      const events: string[] = [];
-      let received = Buffer.alloc(0);
-      socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
-      socket.on('end', () => events.push('end'));
-      socket.on('error', (e: NodeJS.ErrnoException) => events.push(`error:${e.code}`));
-      socket.on('close', () => events.push('close'));
-      await once(socket, 'connect');
-      socket.write(request('POST', postTarget[service], { 'content-length': 64 * MB }));
-      for (let i = 0; i < 40 && !events.includes('end'); i++) await sleep(25);
-      expect(parseAnswer(received) && [parseAnswer(received)!.status, codeIn[service](parseAnswer(received)!)]).toEqual(tooLarge[service]);
-      expect(events).toEqual(['end']);
-      // The client, still sending its body, is not reset: an immediate close would make the
-      // server's TCP stack answer these bytes with a reset, which may erase the answer unread.
-      const chunk = Buffer.alloc(64 * 1024, 'x');
-      for (const until = Date.now() + 300; Date.now() < until; ) {
-        socket.write(chunk);
-        await sleep(10);
-      }
-      expect(events).toEqual(['end']);
-      socket.end();
-      for (let i = 0; i < 60 && !events.includes('close'); i++) await sleep(50);
-      expect(events).toEqual(['end', 'close']);
-    });
+    test.each(SERVICES)(
+      '%s: after refusing a body it did not read, the server half-closes and drops what still comes (RFC 9112 §9.6), then closes',
+      async (service) => {
+        const socket = net.connect({ port: portOf(ports[service]), host: '127.0.0.1', allowHalfOpen: true });
+        const events: string[] = [];
+        let received = Buffer.alloc(0);
+        socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+        socket.on('end', () => events.push('end'));
+        socket.on('error', (e: NodeJS.ErrnoException) => events.push(`error:${e.code}`));
+        socket.on('close', () => events.push('close'));
+        await once(socket, 'connect');
+        socket.write(request('POST', postTarget[service], { 'content-length': 64 * MB }));
+        for (let i = 0; i < 40 && !events.includes('end'); i++) await sleep(25);
+        expect(parseAnswer(received) && [parseAnswer(received)!.status, codeIn[service](parseAnswer(received)!)]).toEqual(tooLarge[service]);
+        expect(events).toEqual(['end']);
+        // The client, still sending its body, is not reset: an immediate close would make the
+        // server's TCP stack answer these bytes with a reset, which may erase the answer unread.
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        for (const until = Date.now() + 300; Date.now() < until;) {
+          socket.write(chunk);
+          await sleep(10);
+        }
+        expect(events).toEqual(['end']);
+        socket.end();
+        for (let i = 0; i < 60 && !events.includes('close'); i++) await sleep(50);
+        expect(events).toEqual(['end', 'close']);
+      },
+    );
 
     test('the real SDKs read the refusal of a body they are still sending (the staged close)', async () => {
       // Unsigned is enough: the size is refused before anything else is looked at.
@@ -365,42 +383,46 @@ describe('malformed HTTP on every local cloud port', () => {
       });
     }, 30_000);
 
-    test.each(SERVICES)('%s: a chunked body streamed past the limit is cut off without holding it in memory', async (service) => {
-      // Well past the limit: 64 MB, or 8x FC's 32 MB.
-      const total = Math.max(64 * MB, 8 * limit[service]);
-      const chunk = Buffer.alloc(256 * 1024, 'x');
-      const socket = net.connect(portOf(ports[service]), '127.0.0.1');
-      await once(socket, 'connect');
-      let received = Buffer.alloc(0);
-      let closed = false;
-      socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
-      socket.on('error', () => undefined);
-      socket.on('close', () => (closed = true));
-      const baseline = process.memoryUsage().rss;
-      let peak = baseline;
-      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-      const started = Date.now();
-      socket.write(request('POST', postTarget[service], { 'transfer-encoding': 'chunked' }));
-      let sent = 0;
-      while (sent < total && !closed && !parseAnswer(received)) {
-        socket.write(`${chunk.length.toString(16)}\r\n`);
-        socket.write(chunk);
-        sent += chunk.length;
-        // Not events.once: it rejects when the server's close resets the socket.
-        if (!socket.write('\r\n')) await new Promise((r) => (socket.once('drain', r), socket.once('close', r), setTimeout(r, 200)));
-      }
-      const answeredMs = Date.now() - started;
-      // The server half-closes after its answer and closes within its linger time.
-      for (let i = 0; i < 60 && !closed; i++) await sleep(50);
-      clearInterval(sampler);
-      socket.destroy();
-      const answer = parseAnswer(received);
-      expect(answer && [answer.status, codeIn[service](answer)]).toEqual(tooLarge[service]);
-      expect(sent).toBeLessThan(total);
-      expect(answeredMs).toBeLessThan(10_000);
-      expect(closed).toBe(true);
-      expect(peak - baseline).toBeLessThan(total / 2);
-    }, 30_000);
+    test.each(SERVICES)(
+      '%s: a chunked body streamed past the limit is cut off without holding it in memory',
+      async (service) => {
+        // Well past the limit: 64 MB, or 8x FC's 32 MB.
+        const total = Math.max(64 * MB, 8 * limit[service]);
+        const chunk = Buffer.alloc(256 * 1024, 'x');
+        const socket = net.connect(portOf(ports[service]), '127.0.0.1');
+        await once(socket, 'connect');
+        let received = Buffer.alloc(0);
+        let closed = false;
+        socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+        socket.on('error', () => undefined);
+        socket.on('close', () => (closed = true));
+        const baseline = process.memoryUsage().rss;
+        let peak = baseline;
+        const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+        const started = Date.now();
+        socket.write(request('POST', postTarget[service], { 'transfer-encoding': 'chunked' }));
+        let sent = 0;
+        while (sent < total && !closed && !parseAnswer(received)) {
+          socket.write(`${chunk.length.toString(16)}\r\n`);
+          socket.write(chunk);
+          sent += chunk.length;
+          // Not events.once: it rejects when the server's close resets the socket.
+          if (!socket.write('\r\n')) await new Promise((r) => (socket.once('drain', r), socket.once('close', r), setTimeout(r, 200)));
+        }
+        const answeredMs = Date.now() - started;
+        // The server half-closes after its answer and closes within its linger time.
+        for (let i = 0; i < 60 && !closed; i++) await sleep(50);
+        clearInterval(sampler);
+        socket.destroy();
+        const answer = parseAnswer(received);
+        expect(answer && [answer.status, codeIn[service](answer)]).toEqual(tooLarge[service]);
+        expect(sent).toBeLessThan(total);
+        expect(answeredMs).toBeLessThan(10_000);
+        expect(closed).toBe(true);
+        expect(peak - baseline).toBeLessThan(total / 2);
+      },
+      30_000,
+    );
   });
 
   describe('slow and vanishing clients', () => {
@@ -418,7 +440,10 @@ describe('malformed HTTP on every local cloud port', () => {
         await Promise.all(
           SERVICES.map(async (service) => {
             const dribble = Array.from({ length: Math.ceil((HEADERS_TIMEOUT_MS + 4000) / 250) }, (_, i) => `X-Slow-${i}: y\r\n`);
-            const slow = exchange(ports[service], [`POST ${postTarget[service]} HTTP/1.1\r\nHost: x\r\n`, ...dribble], { gapMs: 250, waitMs: HEADERS_TIMEOUT_MS + 5000 });
+            const slow = exchange(ports[service], [`POST ${postTarget[service]} HTTP/1.1\r\nHost: x\r\n`, ...dribble], {
+              gapMs: 250,
+              waitMs: HEADERS_TIMEOUT_MS + 5000,
+            });
             await sleep(1000);
             await ping[service]();
             const res = await slow;

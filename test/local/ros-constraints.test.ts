@@ -184,11 +184,20 @@ function sized<T>(target: number, build: (k: number) => T, measure: (v: T) => nu
   return value;
 }
 /** The environment plus one padding variable, sized to exactly `bytes`. */
-const envOf = (p: Props, bytes: number): Props =>
-  sized(bytes, (k) => ({ ...p.EnvironmentVariables, PADDING: 'x'.repeat(k) }), environmentBytes);
+const envOf = (p: Props, bytes: number): Props => sized(bytes, (k) => ({ ...p.EnvironmentVariables, PADDING: 'x'.repeat(k) }), environmentBytes);
 /** A policy document with a condition value padded so it is exactly `chars` characters as ROS sends it. */
 const padded = (doc: Props, chars: number): Props =>
-  sized(chars, (k) => ({ ...doc, Statement: [...doc.Statement, { Effect: 'Deny', Action: 'sts:AssumeRole', Resource: '*', Condition: { StringEquals: { 'acs:SourceVpc': 'v'.repeat(k) } } }] }), policyChars);
+  sized(
+    chars,
+    (k) => ({
+      ...doc,
+      Statement: [
+        ...doc.Statement,
+        { Effect: 'Deny', Action: 'sts:AssumeRole', Resource: '*', Condition: { StringEquals: { 'acs:SourceVpc': 'v'.repeat(k) } } },
+      ],
+    }),
+    policyChars,
+  );
 const primaryKey = (n: number): Props[] => Array.from({ length: n }, (_, i) => ({ Name: `k${i}`, Type: 'STRING' }));
 const name = (first: string, total: number, fill = 'n'): string => first + fill.repeat(total - first.length);
 
@@ -204,15 +213,27 @@ const TIMER_PAYLOAD =
   'ALIYUN::FC::Trigger timer: TriggerConfig.payload (or Payload), when set, is a string that leaves the timer event within 128 KB (the asynchronous invocation limit; FC documents none for timers)';
 const BREAKING: Record<string, { how: string; edit?: Edit; props?: () => Props }> = {
   'ALIYUN::FC::Service ServiceName is 1 to 128 characters': { how: 'a 129-character name', edit: (p) => (p.ServiceName = 'a'.repeat(129)) },
-  'ALIYUN::FC::Service ServiceName has only letters, digits, _ and -, and starts with a letter or _': { how: 'a name starting with a digit', edit: (p) => (p.ServiceName = '1miniapp') },
+  'ALIYUN::FC::Service ServiceName has only letters, digits, _ and -, and starts with a letter or _': {
+    how: 'a name starting with a digit',
+    edit: (p) => (p.ServiceName = '1miniapp'),
+  },
   'ALIYUN::FC::Service Role, when set, is a RAM role ARN acs:ram::<account>:role/<name>': { how: 'a bare role name', edit: (p) => (p.Role = 'miniapp-fc') },
   'ALIYUN::FC::Service LogConfig sets Project and Logstore together': { how: 'a project without a logstore', edit: (p) => delete p.LogConfig.Logstore },
 
-  'ALIYUN::FC::Function FunctionName is 1 to 64 letters, digits, _ or -, not starting with a digit or -': { how: 'a name starting with a hyphen', edit: (p) => (p.FunctionName = '-session') },
+  'ALIYUN::FC::Function FunctionName is 1 to 64 letters, digits, _ or -, not starting with a digit or -': {
+    how: 'a name starting with a hyphen',
+    edit: (p) => (p.FunctionName = '-session'),
+  },
   [keyOf(CONSTRAINTS.find((c) => c.type === F && c.rule.startsWith('Runtime'))!)]: { how: 'the deprecated nodejs10', edit: (p) => (p.Runtime = 'nodejs10') },
-  'ALIYUN::FC::Function MemorySize is 128 to 3,072 MB in steps of 64 on elastic instances (4,096/8,192/16,384/32,768 on c1)': { how: '3,100 MB (not a step of 64)', edit: (p) => (p.MemorySize = 3100) },
+  'ALIYUN::FC::Function MemorySize is 128 to 3,072 MB in steps of 64 on elastic instances (4,096/8,192/16,384/32,768 on c1)': {
+    how: '3,100 MB (not a step of 64)',
+    edit: (p) => (p.MemorySize = 3100),
+  },
   'ALIYUN::FC::Function Timeout is 1 to 86,400 seconds': { how: 'a timeout of 0', edit: (p) => (p.Timeout = 0) },
-  'ALIYUN::FC::Function Handler is <file>.<method> for Node.js, Python and PHP runtimes': { how: 'a handler with no method', edit: (p) => (p.Handler = 'index') },
+  'ALIYUN::FC::Function Handler is <file>.<method> for Node.js, Python and PHP runtimes': {
+    how: 'a handler with no method',
+    edit: (p) => (p.Handler = 'index'),
+  },
   'ALIYUN::FC::Function EnvironmentVariables are at most 4 KB in total (counted as the UTF-8 bytes of their JSON)': {
     how: 'an RSA key and 2,000 bytes more',
     edit: (p) => (p.EnvironmentVariables.EXTRA = 'x'.repeat(2000)),
@@ -223,12 +244,24 @@ const BREAKING: Record<string, { how: string; edit?: Edit; props?: () => Props }
   },
   'ALIYUN::FC::Function EnvironmentVariables values are strings': { how: 'a number value', edit: (p) => (p.EnvironmentVariables.SESSION_TTL_SECONDS = 604800) },
   'ALIYUN::FC::Function InstanceConcurrency, when set, is 1 to 100': { how: '101', edit: (p) => (p.InstanceConcurrency = 101) },
-  'ALIYUN::FC::Function Code gives ZipFile, SourceCode, or OssBucketName with OssObjectName': { how: 'a bucket without an object', edit: (p) => delete p.Code.OssObjectName },
-  'ALIYUN::FC::Function Code.SourceCode is at most 4,096 characters': { how: '4,097 characters of inline code', edit: (p) => (p.Code = { SourceCode: 'x'.repeat(4097) }) },
+  'ALIYUN::FC::Function Code gives ZipFile, SourceCode, or OssBucketName with OssObjectName': {
+    how: 'a bucket without an object',
+    edit: (p) => delete p.Code.OssObjectName,
+  },
+  'ALIYUN::FC::Function Code.SourceCode is at most 4,096 characters': {
+    how: '4,097 characters of inline code',
+    edit: (p) => (p.Code = { SourceCode: 'x'.repeat(4097) }),
+  },
 
-  'ALIYUN::FC::Trigger TriggerName is 1 to 128 letters, digits, - or _, starting with a letter or _': { how: 'a name with a space', edit: (p) => (p.TriggerName = 'http trigger') },
+  'ALIYUN::FC::Trigger TriggerName is 1 to 128 letters, digits, - or _, starting with a letter or _': {
+    how: 'a name with a space',
+    edit: (p) => (p.TriggerName = 'http trigger'),
+  },
   'ALIYUN::FC::Trigger TriggerType is oss, log, tablestore, timer, mns_topic, cdn_events or http': { how: '"https"', edit: (p) => (p.TriggerType = 'https') },
-  'ALIYUN::FC::Trigger http: TriggerConfig.AuthType (or authType) is anonymous or function': { how: '"none"', edit: (p) => (p.TriggerConfig.AuthType = 'none') },
+  'ALIYUN::FC::Trigger http: TriggerConfig.AuthType (or authType) is anonymous or function': {
+    how: '"none"',
+    edit: (p) => (p.TriggerConfig.AuthType = 'none'),
+  },
   'ALIYUN::FC::Trigger http: TriggerConfig.Methods (or methods) is a non-empty subset of GET, POST, PUT, DELETE, HEAD, PATCH, OPTIONS': {
     how: 'CONNECT',
     edit: (p) => (p.TriggerConfig.Methods = ['POST', 'CONNECT']),
@@ -237,35 +270,54 @@ const BREAKING: Record<string, { how: string; edit?: Edit; props?: () => Props }
   [TIMER_ENABLE]: { how: 'the string "true"', edit: (p) => (p.TriggerConfig.enable = 'true') },
   [TIMER_PAYLOAD]: { how: 'a number', edit: (p) => (p.TriggerConfig.payload = 42) },
 
-  'ALIYUN::OTS::Instance InstanceName is 3 to 16 letters, digits or -, starting with a letter, not ending with -': { how: 'a trailing hyphen', edit: (p) => (p.InstanceName = 'miniapp-db-') },
-  'ALIYUN::OTS::Instance InstanceName contains none of the words ali, ay, ots, taobao, admin': { how: '"payments" (contains "ay")', edit: (p) => (p.InstanceName = 'payments') },
+  'ALIYUN::OTS::Instance InstanceName is 3 to 16 letters, digits or -, starting with a letter, not ending with -': {
+    how: 'a trailing hyphen',
+    edit: (p) => (p.InstanceName = 'miniapp-db-'),
+  },
+  'ALIYUN::OTS::Instance InstanceName contains none of the words ali, ay, ots, taobao, admin': {
+    how: '"payments" (contains "ay")',
+    edit: (p) => (p.InstanceName = 'payments'),
+  },
   'ALIYUN::OTS::Instance ClusterType, when set, is SSD or HYBRID': { how: '"MEMORY"', edit: (p) => (p.ClusterType = 'MEMORY') },
   'ALIYUN::OTS::Instance Network, when set, is NORMAL, VPC or VPC_CONSOLE': { how: '"INTERNET"', edit: (p) => (p.Network = 'INTERNET') },
 
   'ALIYUN::OTS::InstanceV2 InstanceName is 3 to 16 characters': { how: 'a 2-character name', edit: (p) => (p.InstanceName = 'db') },
-  'ALIYUN::OTS::InstanceV2 InstanceName has only letters, digits and -, starts with a letter, does not end with -': { how: 'a leading digit', edit: (p) => (p.InstanceName = '9miniapp') },
-  'ALIYUN::OTS::InstanceV2 InstanceName contains none of the words ali, ay, ots, taobao, admin': { how: '"Alipay-db" (any case)', edit: (p) => (p.InstanceName = 'Alipay-db') },
+  'ALIYUN::OTS::InstanceV2 InstanceName has only letters, digits and -, starts with a letter, does not end with -': {
+    how: 'a leading digit',
+    edit: (p) => (p.InstanceName = '9miniapp'),
+  },
+  'ALIYUN::OTS::InstanceV2 InstanceName contains none of the words ali, ay, ots, taobao, admin': {
+    how: '"Alipay-db" (any case)',
+    edit: (p) => (p.InstanceName = 'Alipay-db'),
+  },
   'ALIYUN::OTS::InstanceV2 ClusterType is SSD or HYBRID': { how: 'no cluster type', edit: (p) => delete p.ClusterType },
   'ALIYUN::OTS::InstanceV2 NetworkTypeACL is a subset of INTERNET, VPC, CLASSIC': { how: '"ANY"', edit: (p) => (p.NetworkTypeACL = ['INTERNET', 'ANY']) },
   'ALIYUN::OTS::InstanceV2 NetworkSourceACL is a subset of TRUST_PROXY': { how: '"CONSOLE"', edit: (p) => (p.NetworkSourceACL = ['TRUST_PROXY', 'CONSOLE']) },
 
   'ALIYUN::OTS::Table TableName is 1 to 255 letters, digits or _, not starting with a digit': { how: 'a hyphen', edit: (p) => (p.TableName = 'objects-v2') },
   'ALIYUN::OTS::Table PrimaryKey has 1 to 4 columns': { how: '5 columns', edit: (p) => (p.PrimaryKey = primaryKey(5)) },
-  'ALIYUN::OTS::Table PrimaryKey columns are INTEGER, STRING or BINARY, with valid distinct names': { how: 'a DOUBLE key column', edit: (p) => (p.PrimaryKey[0].Type = 'DOUBLE') },
+  'ALIYUN::OTS::Table PrimaryKey columns are INTEGER, STRING or BINARY, with valid distinct names': {
+    how: 'a DOUBLE key column',
+    edit: (p) => (p.PrimaryKey[0].Type = 'DOUBLE'),
+  },
   'ALIYUN::OTS::Table TimeToLive is -1 or 86,400 to 2,147,483,647 seconds': { how: 'one hour', edit: (p) => (p.TimeToLive = 3600) },
   'ALIYUN::OTS::Table MaxVersions is 1 to 2,147,483,647': { how: '0', edit: (p) => (p.MaxVersions = 0) },
 
   'ALIYUN::RAM::Role RoleName is 1 to 64 letters, digits, . or -': { how: 'an underscore', edit: (p) => (p.RoleName = 'miniapp_fc') },
   'ALIYUN::RAM::Role MaxSessionDuration is 3,600 to 43,200 seconds': { how: 'a day', edit: (p) => (p.MaxSessionDuration = 86400) },
-  [`ALIYUN::RAM::Role AssumeRolePolicyDocument is at most ${RAM_TRUST_POLICY_MAX_CHARS.toLocaleString('en-US')} characters as JSON (conservative: RAM does not publish the number)`]: {
-    how: 'a 3,000-character trust policy',
-    edit: (p) => (p.AssumeRolePolicyDocument = padded(p.AssumeRolePolicyDocument, 3000)),
-  },
+  [`ALIYUN::RAM::Role AssumeRolePolicyDocument is at most ${RAM_TRUST_POLICY_MAX_CHARS.toLocaleString('en-US')} characters as JSON (conservative: RAM does not publish the number)`]:
+    {
+      how: 'a 3,000-character trust policy',
+      edit: (p) => (p.AssumeRolePolicyDocument = padded(p.AssumeRolePolicyDocument, 3000)),
+    },
   [`ALIYUN::RAM::Role each Policies[].PolicyDocument is at most ${RAM_POLICY_MAX_CHARS.toLocaleString('en-US')} characters as JSON`]: {
     how: 'a 7,000-character policy',
     edit: (p) => (p.Policies[0].PolicyDocument = padded(p.Policies[0].PolicyDocument, 7000)),
   },
-  'ALIYUN::RAM::Role each Policies[].PolicyName is 1 to 128 letters, digits or -': { how: 'underscores', edit: (p) => (p.Policies[0].PolicyName = 'miniapp_fc_access') },
+  'ALIYUN::RAM::Role each Policies[].PolicyName is 1 to 128 letters, digits or -': {
+    how: 'underscores',
+    edit: (p) => (p.Policies[0].PolicyName = 'miniapp_fc_access'),
+  },
   'ALIYUN::RAM::Role a policy Resource acs:ots:<region>:<account>:instance/<name>... names the instance in lower case': {
     how: 'the stack deployed with DBInstanceName=MiniAppDB',
     props: () => {
@@ -275,14 +327,23 @@ const BREAKING: Record<string, { how: string; edit?: Edit; props?: () => Props }
   },
 
   'ALIYUN::SLS::Project Name is 3 to 63 characters': { how: 'a 2-character name', edit: (p) => (p.Name = 'ab') },
-  'ALIYUN::SLS::Project Name has only lower-case letters, digits and -, and starts and ends with a letter or digit': { how: 'upper case', edit: (p) => (p.Name = 'MiniApp-Logs') },
+  'ALIYUN::SLS::Project Name has only lower-case letters, digits and -, and starts and ends with a letter or digit': {
+    how: 'upper case',
+    edit: (p) => (p.Name = 'MiniApp-Logs'),
+  },
   'ALIYUN::SLS::Logstore LogstoreName is 3 to 63 characters': { how: 'a 64-character name', edit: (p) => (p.LogstoreName = 'l'.repeat(64)) },
-  'ALIYUN::SLS::Logstore LogstoreName has only lower-case letters, digits, - and _, and starts and ends with a letter or digit': { how: 'a trailing underscore', edit: (p) => (p.LogstoreName = 'function_logs_') },
+  'ALIYUN::SLS::Logstore LogstoreName has only lower-case letters, digits, - and _, and starts and ends with a letter or digit': {
+    how: 'a trailing underscore',
+    edit: (p) => (p.LogstoreName = 'function_logs_'),
+  },
   'ALIYUN::SLS::Logstore TTL is 1 to 3,600 days': { how: '3,650 (SLS\'s "forever", which ROS refuses)', edit: (p) => (p.TTL = 3650) },
   'ALIYUN::SLS::Logstore ShardCount is 1 to 100': { how: '0', edit: (p) => (p.ShardCount = 0) },
   'ALIYUN::SLS::Logstore MaxSplitShard is 1 to 64': { how: '65', edit: (p) => (p.MaxSplitShard = 65) },
   'ALIYUN::SLS::Index FullTextIndex is given': { how: 'no FullTextIndex', edit: (p) => delete p.FullTextIndex },
-  'ALIYUN::SLS::Index KeyIndices types are text, long, double or json (JSON keys: text, long, double)': { how: 'a JSON key of type "string"', edit: (p) => (p.KeyIndices.find((k: Props) => k.JsonKeyIndices).JsonKeyIndices[0].Type = 'string') },
+  'ALIYUN::SLS::Index KeyIndices types are text, long, double or json (JSON keys: text, long, double)': {
+    how: 'a JSON key of type "string"',
+    edit: (p) => (p.KeyIndices.find((k: Props) => k.JsonKeyIndices).JsonKeyIndices[0].Type = 'string'),
+  },
 };
 
 // --- (c) every limit: at it accepted, one past it refused --------------------------------------
@@ -291,20 +352,36 @@ interface Boundary {
   at: [string, Edit];
   past: [string, Edit];
 }
-const set = (prop: string, value: unknown): Edit => (p) => (p[prop] = value);
-const limit = (prop: string, at: unknown, past: unknown): Boundary => ({ at: [`${prop} ${JSON.stringify(at)}`, set(prop, at)], past: [`${prop} ${JSON.stringify(past)}`, set(prop, past)] });
-const chars = (prop: string, at: string, past: string): Boundary => ({ at: [`a ${at.length}-character ${prop}`, set(prop, at)], past: [`a ${past.length}-character ${prop}`, set(prop, past)] });
+const set =
+  (prop: string, value: unknown): Edit =>
+  (p) =>
+    (p[prop] = value);
+const limit = (prop: string, at: unknown, past: unknown): Boundary => ({
+  at: [`${prop} ${JSON.stringify(at)}`, set(prop, at)],
+  past: [`${prop} ${JSON.stringify(past)}`, set(prop, past)],
+});
+const chars = (prop: string, at: string, past: string): Boundary => ({
+  at: [`a ${at.length}-character ${prop}`, set(prop, at)],
+  past: [`a ${past.length}-character ${prop}`, set(prop, past)],
+});
 /** A timer trigger's schedule at a limit and one past it. */
 const cron = (at: string, past: string): Boundary => ({
   at: [JSON.stringify(at), (p) => (p.TriggerConfig.cronExpression = at)],
   past: [JSON.stringify(past), (p) => (p.TriggerConfig.cronExpression = past)],
 });
 /** A payload that makes the trigger's event exactly `bytes` long. */
-const payloadFor = (p: Props, bytes: number): string => sized(bytes, (k) => 'x'.repeat(k), (payload) => timerEventBytes(p.TriggerName, payload));
+const payloadFor = (p: Props, bytes: number): string =>
+  sized(
+    bytes,
+    (k) => 'x'.repeat(k),
+    (payload) => timerEventBytes(p.TriggerName, payload),
+  );
 
 const BOUNDARIES: Record<string, Boundary[]> = {
   'ALIYUN::FC::Service ServiceName is 1 to 128 characters': [chars('ServiceName', 's'.repeat(128), 's'.repeat(129)), chars('ServiceName', 's', '')],
-  'ALIYUN::FC::Function FunctionName is 1 to 64 letters, digits, _ or -, not starting with a digit or -': [chars('FunctionName', 'f'.repeat(64), 'f'.repeat(65))],
+  'ALIYUN::FC::Function FunctionName is 1 to 64 letters, digits, _ or -, not starting with a digit or -': [
+    chars('FunctionName', 'f'.repeat(64), 'f'.repeat(65)),
+  ],
   'ALIYUN::FC::Function MemorySize is 128 to 3,072 MB in steps of 64 on elastic instances (4,096/8,192/16,384/32,768 on c1)': [
     limit('MemorySize', 3072, 3136),
     limit('MemorySize', 128, 64),
@@ -319,7 +396,10 @@ const BOUNDARIES: Record<string, Boundary[]> = {
   ],
   'ALIYUN::FC::Function InstanceConcurrency, when set, is 1 to 100': [limit('InstanceConcurrency', 100, 101), limit('InstanceConcurrency', 1, 0)],
   'ALIYUN::FC::Function Code.SourceCode is at most 4,096 characters': [
-    { at: ['4,096 characters', (p) => (p.Code = { SourceCode: 'x'.repeat(4096) })], past: ['4,097 characters', (p) => (p.Code = { SourceCode: 'x'.repeat(4097) })] },
+    {
+      at: ['4,096 characters', (p) => (p.Code = { SourceCode: 'x'.repeat(4096) })],
+      past: ['4,097 characters', (p) => (p.Code = { SourceCode: 'x'.repeat(4097) })],
+    },
   ],
   'ALIYUN::FC::Trigger TriggerName is 1 to 128 letters, digits, - or _, starting with a letter or _': [chars('TriggerName', 't'.repeat(128), 't'.repeat(129))],
   [TIMER_SCHEDULE]: [
@@ -346,7 +426,10 @@ const BOUNDARIES: Record<string, Boundary[]> = {
     chars('InstanceName', name('m', 16), name('m', 17)),
     chars('InstanceName', name('m', 3), name('m', 2)),
   ],
-  'ALIYUN::OTS::InstanceV2 InstanceName is 3 to 16 characters': [chars('InstanceName', name('m', 16), name('m', 17)), chars('InstanceName', name('m', 3), name('m', 2))],
+  'ALIYUN::OTS::InstanceV2 InstanceName is 3 to 16 characters': [
+    chars('InstanceName', name('m', 16), name('m', 17)),
+    chars('InstanceName', name('m', 3), name('m', 2)),
+  ],
   'ALIYUN::OTS::Table TableName is 1 to 255 letters, digits or _, not starting with a digit': [chars('TableName', 't'.repeat(255), 't'.repeat(256))],
   'ALIYUN::OTS::Table PrimaryKey has 1 to 4 columns': [
     { at: ['4 columns', (p) => (p.PrimaryKey = primaryKey(4))], past: ['5 columns', (p) => (p.PrimaryKey = primaryKey(5))] },
@@ -360,12 +443,16 @@ const BOUNDARIES: Record<string, Boundary[]> = {
   'ALIYUN::OTS::Table MaxVersions is 1 to 2,147,483,647': [limit('MaxVersions', 1, 0), limit('MaxVersions', 2147483647, 2147483648)],
   'ALIYUN::RAM::Role RoleName is 1 to 64 letters, digits, . or -': [chars('RoleName', 'r'.repeat(64), 'r'.repeat(65))],
   'ALIYUN::RAM::Role MaxSessionDuration is 3,600 to 43,200 seconds': [limit('MaxSessionDuration', 3600, 3599), limit('MaxSessionDuration', 43200, 43201)],
-  [`ALIYUN::RAM::Role AssumeRolePolicyDocument is at most ${RAM_TRUST_POLICY_MAX_CHARS.toLocaleString('en-US')} characters as JSON (conservative: RAM does not publish the number)`]: [
-    {
-      at: [`${RAM_TRUST_POLICY_MAX_CHARS} characters`, (p) => (p.AssumeRolePolicyDocument = padded(p.AssumeRolePolicyDocument, RAM_TRUST_POLICY_MAX_CHARS))],
-      past: [`${RAM_TRUST_POLICY_MAX_CHARS + 1} characters`, (p) => (p.AssumeRolePolicyDocument = padded(p.AssumeRolePolicyDocument, RAM_TRUST_POLICY_MAX_CHARS + 1))],
-    },
-  ],
+  [`ALIYUN::RAM::Role AssumeRolePolicyDocument is at most ${RAM_TRUST_POLICY_MAX_CHARS.toLocaleString('en-US')} characters as JSON (conservative: RAM does not publish the number)`]:
+    [
+      {
+        at: [`${RAM_TRUST_POLICY_MAX_CHARS} characters`, (p) => (p.AssumeRolePolicyDocument = padded(p.AssumeRolePolicyDocument, RAM_TRUST_POLICY_MAX_CHARS))],
+        past: [
+          `${RAM_TRUST_POLICY_MAX_CHARS + 1} characters`,
+          (p) => (p.AssumeRolePolicyDocument = padded(p.AssumeRolePolicyDocument, RAM_TRUST_POLICY_MAX_CHARS + 1)),
+        ],
+      },
+    ],
   [`ALIYUN::RAM::Role each Policies[].PolicyDocument is at most ${RAM_POLICY_MAX_CHARS.toLocaleString('en-US')} characters as JSON`]: [
     {
       at: [`${RAM_POLICY_MAX_CHARS} characters`, (p) => (p.Policies[0].PolicyDocument = padded(p.Policies[0].PolicyDocument, RAM_POLICY_MAX_CHARS))],
@@ -373,10 +460,16 @@ const BOUNDARIES: Record<string, Boundary[]> = {
     },
   ],
   'ALIYUN::RAM::Role each Policies[].PolicyName is 1 to 128 letters, digits or -': [
-    { at: ['a 128-character name', (p) => (p.Policies[0].PolicyName = 'p'.repeat(128))], past: ['a 129-character name', (p) => (p.Policies[0].PolicyName = 'p'.repeat(129))] },
+    {
+      at: ['a 128-character name', (p) => (p.Policies[0].PolicyName = 'p'.repeat(128))],
+      past: ['a 129-character name', (p) => (p.Policies[0].PolicyName = 'p'.repeat(129))],
+    },
   ],
   'ALIYUN::SLS::Project Name is 3 to 63 characters': [chars('Name', 'p'.repeat(63), 'p'.repeat(64)), chars('Name', 'p'.repeat(3), 'p'.repeat(2))],
-  'ALIYUN::SLS::Logstore LogstoreName is 3 to 63 characters': [chars('LogstoreName', 'l'.repeat(63), 'l'.repeat(64)), chars('LogstoreName', 'l'.repeat(3), 'l'.repeat(2))],
+  'ALIYUN::SLS::Logstore LogstoreName is 3 to 63 characters': [
+    chars('LogstoreName', 'l'.repeat(63), 'l'.repeat(64)),
+    chars('LogstoreName', 'l'.repeat(3), 'l'.repeat(2)),
+  ],
   'ALIYUN::SLS::Logstore TTL is 1 to 3,600 days': [limit('TTL', 3600, 3601), limit('TTL', 1, 0)],
   'ALIYUN::SLS::Logstore ShardCount is 1 to 100': [limit('ShardCount', 100, 101), limit('ShardCount', 1, 0)],
   'ALIYUN::SLS::Logstore MaxSplitShard is 1 to 64': [limit('MaxSplitShard', 64, 65), limit('MaxSplitShard', 1, 0)],
@@ -504,7 +597,10 @@ describe('time triggers', () => {
   const schedule = rowAt(TIMER_SCHEDULE);
   const timerRows = CONSTRAINTS.filter((c) => c.rule.startsWith('timer: '));
   const timer = (config: Props): Props => ({ ...base('ALIYUN::FC::Trigger', 'timer'), TriggerConfig: config });
-  const problemsOf = (p: Props) => CONSTRAINTS.filter((c) => c.type === 'ALIYUN::FC::Trigger').map((c) => c.check(p)).filter(Boolean);
+  const problemsOf = (p: Props) =>
+    CONSTRAINTS.filter((c) => c.type === 'ALIYUN::FC::Trigger')
+      .map((c) => c.check(p))
+      .filter(Boolean);
 
   test.each([
     '@every 1m',
@@ -591,7 +687,11 @@ describe('time triggers', () => {
 
     test('a valid timer trigger is created', () => {
       const stack = deploy({ cronExpression: '0 0 4 * * *', enable: true, payload: 'nightly' });
-      expect(stack.resources.find((r) => r.logicalId === 'ExtraTimerTrigger')?.props.TriggerConfig).toEqual({ cronExpression: '0 0 4 * * *', enable: true, payload: 'nightly' });
+      expect(stack.resources.find((r) => r.logicalId === 'ExtraTimerTrigger')?.props.TriggerConfig).toEqual({
+        cronExpression: '0 0 4 * * *',
+        enable: true,
+        payload: 'nightly',
+      });
     });
 
     test('a schedule FC refuses fails the stack at that trigger, with the reason', () => {

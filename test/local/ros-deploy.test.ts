@@ -144,7 +144,10 @@ describe('creation order', () => {
     const [id, service] = Object.entries(t.Resources).find(([, r]) => r.Type === 'ALIYUN::FC::Service')!;
     const [roleId, role] = Object.entries(t.Resources).find(([, r]) => r.Type === 'ALIYUN::RAM::Role' && r.Properties!.RoleName === 'miniapp-fc')!;
     // Only DependsOn would order it now; the service also comes first in the template.
-    const built = { ...service, Properties: { ...service.Properties, Role: { 'Fn::Sub': `acs:ram::\${ALIYUN::AccountId}:role/${role.Properties!.RoleName}` } } };
+    const built = {
+      ...service,
+      Properties: { ...service.Properties, Role: { 'Fn::Sub': `acs:ram::\${ALIYUN::AccountId}:role/${role.Properties!.RoleName}` } },
+    };
     built.DependsOn = ([] as string[]).concat(service.DependsOn ?? []).filter((d) => d !== roleId);
     const { [id]: _, ...rest } = t.Resources;
     t.Resources = { [id]: built, ...rest };

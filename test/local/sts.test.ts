@@ -152,7 +152,13 @@ describe('authentication', () => {
       code: 'SignatureDoesNotMatch',
       name: 'SignatureDoesNotMatchError',
       status: 400,
-      data: { Code: 'SignatureDoesNotMatch', HostId: 'sts.aliyuncs.com', RequestId: expect.any(String), Message: expect.any(String), Recommend: expect.any(String) },
+      data: {
+        Code: 'SignatureDoesNotMatch',
+        HostId: 'sts.aliyuncs.com',
+        RequestId: expect.any(String),
+        Message: expect.any(String),
+        Recommend: expect.any(String),
+      },
     });
   });
 
@@ -186,7 +192,13 @@ describe('authentication', () => {
     const url = await own.listen();
     const nonces = (own as unknown as { nonces: { size: number } }).nonces;
     try {
-      const rpc = new RPCClient({ accessKeyId: caller.accessKeyId, accessKeySecret: caller.accessKeySecret, securityToken: caller.securityToken, endpoint: url, apiVersion: '2015-04-01' });
+      const rpc = new RPCClient({
+        accessKeyId: caller.accessKeyId,
+        accessKeySecret: caller.accessKeySecret,
+        securityToken: caller.securityToken,
+        endpoint: url,
+        apiVersion: '2015-04-01',
+      });
       // Signed 14.5 minutes ago: still inside the window, which it leaves in 30 s.
       const old = { RoleArn: INVOKE_ROLE, RoleSessionName: 'ab', SignatureNonce: 'old-nonce', Timestamp: isoSeconds(Date.now() - 14.5 * 60_000) };
       await expect(rpc.request('AssumeRole', old, { method: 'POST' })).resolves.toHaveProperty('Credentials');
@@ -211,7 +223,7 @@ describe('authentication', () => {
 
   it('refuses a replayed SignatureNonce: SignatureNonceUsed', async () => {
     // pop-core draws a fresh nonce per request; pin it to send the same nonce twice.
-     
+
     jest.spyOn(require('kitx') as { makeNonce: () => string }, 'makeNonce').mockReturnValue('fixed-nonce-1');
     await expect(assume({})).resolves.toHaveProperty('Credentials');
     expect(await failure(assume({}))).toMatchObject({ code: 'SignatureNonceUsed', status: 400 });
@@ -286,7 +298,10 @@ describe('parameter validation', () => {
   });
 
   it('refuses a Policy over 2048 bytes: InvalidParameter.PolicySize', async () => {
-    const big = { Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: Array.from({ length: 40 }, (_, i) => `${FN_ARN}${i}`) }] };
+    const big = {
+      Version: '1',
+      Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: Array.from({ length: 40 }, (_, i) => `${FN_ARN}${i}`) }],
+    };
     expect(JSON.stringify(big).length).toBeGreaterThan(2048);
     expect(await failure(assume({ Policy: JSON.stringify(big) }))).toMatchObject({ code: 'InvalidParameter.PolicySize', status: 400 });
   });

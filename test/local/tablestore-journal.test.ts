@@ -17,8 +17,6 @@ import type { TableSpec } from '../../local/tablestore/table';
 import { CHILD_INSTANCE, CHILD_TABLE, startEmulator, type Endpoint } from '../support/tablestore-process';
 import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
 
- 
-
 const ROOT = resolve(__dirname, '..', '..');
 const CHILD_SCRIPT = join(ROOT, 'test', 'support', 'tablestore-process.ts');
 const SPEC: TableSpec = { name: CHILD_TABLE, primaryKey: [{ name: 'k', type: 'STRING' }], timeToLive: -1 };

@@ -25,7 +25,7 @@ import {
 import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
 
 // The SDK ships no typings; this test talks to it through a deliberately loose surface.
- 
+
 const proto: any = require('tablestore/lib/protocol/tablestore_compiled_proto.js');
 
 const REGION = 'cn-hangzhou';
@@ -139,8 +139,14 @@ describe('tablestore emulator limits', () => {
         ['updateRow', { tableName: 'keys', condition: ignore(), primaryKey: pk, updateOfAttributeColumns: [{ PUT: [{ v: 'x' }] }] }],
         ['deleteRow', { tableName: 'keys', condition: ignore(), primaryKey: pk }],
         ['getRow', { tableName: 'keys', primaryKey: pk }],
-        ['getRange', { tableName: 'keys', direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: pk, exclusiveEndPrimaryKey: [{ k: TableStore.INF_MAX }] }],
-        ['getRange', { tableName: 'keys', direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ k: TableStore.INF_MIN }], exclusiveEndPrimaryKey: pk }],
+        [
+          'getRange',
+          { tableName: 'keys', direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: pk, exclusiveEndPrimaryKey: [{ k: TableStore.INF_MAX }] },
+        ],
+        [
+          'getRange',
+          { tableName: 'keys', direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ k: TableStore.INF_MIN }], exclusiveEndPrimaryKey: pk },
+        ],
         // A valid row beside the long one: the whole batch fails, the valid row is not written.
         [
           'batchWriteRow',
@@ -162,7 +168,9 @@ describe('tablestore emulator limits', () => {
         expect([method, await failure(call(c, method, params))]).toEqual([method, tooLong(1025)]);
       }
       // Binary keys are held to the same 1024 bytes.
-      const err = await failure(call(c, 'putRow', { tableName: 'bkeys', condition: ignore(), primaryKey: [{ k: Buffer.alloc(1025, 1) }], attributeColumns: [{ v: 'x' }] }));
+      const err = await failure(
+        call(c, 'putRow', { tableName: 'bkeys', condition: ignore(), primaryKey: [{ k: Buffer.alloc(1025, 1) }], attributeColumns: [{ v: 'x' }] }),
+      );
       expect(err).toEqual(tooLong(1025));
       expect(await allKeys(c, 'keys')).toEqual([]);
       expect(await allKeys(c, 'bkeys')).toEqual([]);
@@ -206,11 +214,18 @@ describe('tablestore emulator limits', () => {
       const pk = [{ k: 'row' }];
       await call(c, 'putRow', { tableName: 'keys', condition: ignore(), primaryKey: pk, attributeColumns: [{ v: 'before' }] });
 
-      expect(await failure(call(c, 'putRow', { tableName: 'keys', condition: ignore(), primaryKey: pk, attributeColumns: [{ small: 'x' }, { v: past }] }))).toEqual(
-        tooLong('v', 2_097_153),
-      );
       expect(
-        await failure(call(c, 'updateRow', { tableName: 'keys', condition: ignore(), primaryKey: pk, updateOfAttributeColumns: [{ PUT: [{ v: Buffer.alloc(2_097_153) }] }] })),
+        await failure(call(c, 'putRow', { tableName: 'keys', condition: ignore(), primaryKey: pk, attributeColumns: [{ small: 'x' }, { v: past }] })),
+      ).toEqual(tooLong('v', 2_097_153));
+      expect(
+        await failure(
+          call(c, 'updateRow', {
+            tableName: 'keys',
+            condition: ignore(),
+            primaryKey: pk,
+            updateOfAttributeColumns: [{ PUT: [{ v: Buffer.alloc(2_097_153) }] }],
+          }),
+        ),
       ).toEqual(tooLong('v', 2_097_153));
       const batch = await failure(
         call(c, 'batchWriteRow', {
@@ -254,7 +269,12 @@ describe('tablestore emulator limits', () => {
     const valueFor = (rowBytes: number) => Buffer.alloc(rowBytes - 19, 0x5a);
     const putItems = async (sizes: number[]) => {
       for (const [id, size] of sizes.entries()) {
-        await call(c, 'putRow', { tableName: 'items', condition: ignore(), primaryKey: [{ id: Long.fromNumber(id) }], attributeColumns: [{ v: valueFor(size) }] });
+        await call(c, 'putRow', {
+          tableName: 'items',
+          condition: ignore(),
+          primaryKey: [{ id: Long.fromNumber(id) }],
+          attributeColumns: [{ v: valueFor(size) }],
+        });
       }
     };
     const bounds = (direction: 'FORWARD' | 'BACKWARD') =>
@@ -313,7 +333,12 @@ describe('tablestore emulator limits', () => {
       // UpdateRow each, make a 6 MB row.
       const two = Buffer.alloc(2 * MB);
       for (const col of ['a', 'b', 'c']) {
-        await call(c, 'updateRow', { tableName: 'items', condition: ignore(), primaryKey: [{ id: Long.fromNumber(0) }], updateOfAttributeColumns: [{ PUT: [{ [col]: two }] }] });
+        await call(c, 'updateRow', {
+          tableName: 'items',
+          condition: ignore(),
+          primaryKey: [{ id: Long.fromNumber(0) }],
+          updateOfAttributeColumns: [{ PUT: [{ [col]: two }] }],
+        });
       }
       await call(c, 'putRow', { tableName: 'items', condition: ignore(), primaryKey: [{ id: Long.fromNumber(1) }], attributeColumns: [{ v: 'small' }] });
       expect(await pages()).toEqual([[0], [1]]);
@@ -324,7 +349,8 @@ describe('tablestore emulator limits', () => {
       const write = async (from: number, to: number) => {
         for (let id = from; id < to; id += 200) {
           const rows = [];
-          for (let i = id; i < Math.min(id + 200, to); i++) rows.push({ type: 'PUT', condition: ignore(), primaryKey: [{ id: Long.fromNumber(i) }], attributeColumns: [{ n: 'x' }] });
+          for (let i = id; i < Math.min(id + 200, to); i++)
+            rows.push({ type: 'PUT', condition: ignore(), primaryKey: [{ id: Long.fromNumber(i) }], attributeColumns: [{ n: 'x' }] });
           const res = await call(c, 'batchWriteRow', { tables: [{ tableName: 'items', rows }] });
           expect(res.tables.every((r: any) => r.isOk)).toBe(true);
         }
@@ -378,7 +404,11 @@ describe('tablestore emulator limits', () => {
       const pad = limit - bodySize('getRow', bigRead(0));
       expect(bodySize('getRow', bigRead(pad))).toBe(limit);
       expect((await call(c, 'getRow', bigRead(pad))).row).toEqual({});
-      expect(await failure(call(c, 'getRow', bigRead(pad + 1)))).toEqual({ status: 413, code: 'OTSRequestBodyTooLarge', message: 'The size of POST data is too large.' });
+      expect(await failure(call(c, 'getRow', bigRead(pad + 1)))).toEqual({
+        status: 413,
+        code: 'OTSRequestBodyTooLarge',
+        message: 'The size of POST data is too large.',
+      });
     });
   });
 });
@@ -400,7 +430,13 @@ describe('network ACL (the emulator is the instance public endpoint)', () => {
     expect(await failure(call(c, 'putRow', { tableName: 'keys', condition: ignore(), primaryKey: pk, attributeColumns: [{ v: 'x' }] }))).toEqual(denied);
     expect(await failure(call(c, 'getRow', { tableName: 'keys', primaryKey: pk }))).toEqual(denied);
     expect(await failure(call(c, 'listTable', {}))).toEqual(denied);
-    expect(await failure(call(c, 'batchWriteRow', { tables: [{ tableName: 'keys', rows: [{ type: 'PUT', condition: ignore(), primaryKey: pk, attributeColumns: [{ v: 'x' }] }] }] }))).toEqual(denied);
+    expect(
+      await failure(
+        call(c, 'batchWriteRow', {
+          tables: [{ tableName: 'keys', rows: [{ type: 'PUT', condition: ignore(), primaryKey: pk, attributeColumns: [{ v: 'x' }] }] }],
+        }),
+      ),
+    ).toEqual(denied);
     // The ACL is checked after the signature and before RAM: a bad signature is still "Signature mismatch.",
     // a table outside the caller's policy is still the ACL refusal.
     expect(await failure(call(closed.client({ secretAccessKey: 'wrong' }), 'getRow', { tableName: 'keys', primaryKey: pk }))).toEqual({

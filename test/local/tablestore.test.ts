@@ -10,8 +10,6 @@ import { CredentialStore, type IssuedCredentials, type Principal } from '../../l
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from '../../local/tablestore';
 import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
 
- 
-
 const REGION = 'cn-hangzhou';
 const ACCOUNT = '1234567890';
 const INSTANCE = 'testinst';
@@ -91,8 +89,7 @@ async function failure(p: Promise<unknown>): Promise<{ code: unknown; message: s
 }
 
 const Long = TableStore.Long;
-const attrs = (row: any): Record<string, any> =>
-  Object.fromEntries((row.attributes ?? []).map((a: any) => [a.columnName, a.columnValue]));
+const attrs = (row: any): Record<string, any> => Object.fromEntries((row.attributes ?? []).map((a: any) => [a.columnName, a.columnValue]));
 const str = (v: any): string => (typeof v === 'object' && v !== null && !Buffer.isBuffer(v) ? v.toString(10) : String(v));
 
 describe('tablestore emulator with the real SDK', () => {
@@ -113,14 +110,7 @@ describe('tablestore emulator with the real SDK', () => {
       tableName: 'todo',
       condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
       primaryKey: [{ uid: 'u1' }, { id: Long.fromString(big) }],
-      attributeColumns: [
-        { s: 'héllo 世界' },
-        { i: Long.fromString(neg) },
-        { d: 3.25 },
-        { b: true },
-        { f: false },
-        { x: Buffer.from([0, 1, 2, 255]) },
-      ],
+      attributeColumns: [{ s: 'héllo 世界' }, { i: Long.fromString(neg) }, { d: 3.25 }, { b: true }, { f: false }, { x: Buffer.from([0, 1, 2, 255]) }],
     });
     const got = await call(c, 'getRow', { tableName: 'todo', primaryKey: [{ uid: 'u1' }, { id: Long.fromString(big) }] });
     expect(got.row.primaryKey.map((p: any) => [p.name, str(p.value)])).toEqual([
@@ -248,8 +238,18 @@ describe('tablestore emulator with the real SDK', () => {
       primaryKey: pk,
       updateOfAttributeColumns: [{ PUT: [{ a: 'a1', timestamp: now - 3000 }, { b: 'keep' }, { c: 'gone' }] }],
     });
-    await call(c, 'updateRow', { tableName: 'events', condition: ignore, primaryKey: pk, updateOfAttributeColumns: [{ PUT: [{ a: 'a2', timestamp: now - 2000 }] }] });
-    await call(c, 'updateRow', { tableName: 'events', condition: ignore, primaryKey: pk, updateOfAttributeColumns: [{ PUT: [{ a: 'a3', timestamp: now - 1000 }] }] });
+    await call(c, 'updateRow', {
+      tableName: 'events',
+      condition: ignore,
+      primaryKey: pk,
+      updateOfAttributeColumns: [{ PUT: [{ a: 'a2', timestamp: now - 2000 }] }],
+    });
+    await call(c, 'updateRow', {
+      tableName: 'events',
+      condition: ignore,
+      primaryKey: pk,
+      updateOfAttributeColumns: [{ PUT: [{ a: 'a3', timestamp: now - 1000 }] }],
+    });
     await call(c, 'updateRow', { tableName: 'events', condition: ignore, primaryKey: pk, updateOfAttributeColumns: [{ PUT: [{ a: 'a4', timestamp: now }] }] });
 
     // maxVersions 3: the oldest version is gone.
@@ -296,11 +296,7 @@ describe('tablestore emulator with the real SDK', () => {
   describe('GetRange', () => {
     const ids = Array.from({ length: 25 }, (_, i) => i * 3 - 20); // negative and positive ids: numeric order matters
     beforeEach(async () => {
-      const rows = [
-        ...ids.map((id) => ({ uid: 'u1', id })),
-        { uid: 'u0', id: 5 },
-        { uid: 'u2', id: -100 },
-      ];
+      const rows = [...ids.map((id) => ({ uid: 'u1', id })), { uid: 'u0', id: 5 }, { uid: 'u2', id: -100 }];
       // Written in shuffled order; the table keeps them sorted.
       for (const r of rows.sort(() => Math.random() - 0.5)) {
         await call(c, 'putRow', {
@@ -412,7 +408,14 @@ describe('tablestore emulator with the real SDK', () => {
 
     const got = await call(c, 'batchGetRow', {
       tables: [
-        { tableName: 'todo', primaryKey: [[{ uid: 'b' }, { id: Long.fromNumber(1) }], [{ uid: 'b' }, { id: Long.fromNumber(2) }], [{ uid: 'b' }, { id: Long.fromNumber(3) }]] },
+        {
+          tableName: 'todo',
+          primaryKey: [
+            [{ uid: 'b' }, { id: Long.fromNumber(1) }],
+            [{ uid: 'b' }, { id: Long.fromNumber(2) }],
+            [{ uid: 'b' }, { id: Long.fromNumber(3) }],
+          ],
+        },
         { tableName: 'events', primaryKey: [[{ id: 'taken' }], [{ id: 'doomed' }], [{ id: 'a' }, { id: 'b' }]] },
       ],
     });
@@ -532,7 +535,12 @@ describe('tablestore emulator with the real SDK', () => {
       expect(err.message).toContain('OTSNoPermissionAccess');
 
       const batch = await failure(
-        call(c, 'batchGetRow', { tables: [{ tableName: 'todo', primaryKey: [[{ uid: 'a' }, { id: Long.fromNumber(1) }]] }, { tableName: 'secret', primaryKey: [[{ id: 'x' }]] }] }),
+        call(c, 'batchGetRow', {
+          tables: [
+            { tableName: 'todo', primaryKey: [[{ uid: 'a' }, { id: Long.fromNumber(1) }]] },
+            { tableName: 'secret', primaryKey: [[{ id: 'x' }]] },
+          ],
+        }),
       );
       expect(batch.message).toContain('OTSNoPermissionAccess');
 

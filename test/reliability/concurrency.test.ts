@@ -92,7 +92,11 @@ describe('concurrency', () => {
     expect(works.every((w) => w.body.data?.uid === accountId)).toBe(true);
     const listed = await dbCall(cloud, sessions[0], { op: 'list' });
     expect(listed.body.data).toHaveLength(20);
-    figures.concurrentLogins = { sent: 20, distinctSessions: new Set(sessions.map((s) => s.sessionId)).size, accounts: new Set(sessions.map((s) => s.accountId)).size };
+    figures.concurrentLogins = {
+      sent: 20,
+      distinctSessions: new Set(sessions.map((s) => s.sessionId)).size,
+      accounts: new Set(sessions.map((s) => s.accountId)).size,
+    };
   });
 
   it('the same authCode sent 10 times at once logs in exactly once', async () => {

@@ -79,26 +79,30 @@ describe('a workload under ~20% transient upstream faults', () => {
           requests.tablestore++;
           if (!faultsOn || random() >= FAULT_RATE) return undefined;
           const r = random();
-          if (r < 0.4) return count('tablestore:503 OTSServerBusy'), { status: 503, code: 'OTSServerBusy', message: 'Server is busy.' };
-          if (r < 0.6) return count('tablestore:reset'), { reset: true };
-          if (r < 0.85) return count(`tablestore:lostAnswer`), count(`tablestore:lostAnswer ${op}`), { lostAnswer: true };
-          return count('tablestore:delay'), { delayMs: 5 + Math.floor(random() * 60) };
+          if (r < 0.4) return (count('tablestore:503 OTSServerBusy'), { status: 503, code: 'OTSServerBusy', message: 'Server is busy.' });
+          if (r < 0.6) return (count('tablestore:reset'), { reset: true });
+          if (r < 0.85) return (count(`tablestore:lostAnswer`), count(`tablestore:lostAnswer ${op}`), { lostAnswer: true });
+          return (count('tablestore:delay'), { delayMs: 5 + Math.floor(random() * 60) });
         },
       },
       alipay: {
         fault: (): AlipayFault | undefined => {
           requests.alipay++;
           if (!faultsOn || random() >= FAULT_RATE) return undefined;
-          if (random() < 0.1 && (injected['alipay:timeout'] ?? 0) < MAX_ALIPAY_TIMEOUTS) return count('alipay:timeout'), { kind: 'timeout' };
-          return count('alipay:http5xx'), { kind: 'http5xx' };
+          if (random() < 0.1 && (injected['alipay:timeout'] ?? 0) < MAX_ALIPAY_TIMEOUTS) return (count('alipay:timeout'), { kind: 'timeout' });
+          return (count('alipay:http5xx'), { kind: 'http5xx' });
         },
       },
       sts: {
         fault: (): StsFault | undefined => {
           requests.sts++;
           if (!faultsOn || random() >= FAULT_RATE) return undefined;
-          if (random() < 0.5) return count('sts:503 ServiceUnavailable'), { status: 503, code: 'ServiceUnavailable', message: 'The request has failed due to a temporary failure of the server.' };
-          return count('sts:reset'), { reset: true };
+          if (random() < 0.5)
+            return (
+              count('sts:503 ServiceUnavailable'),
+              { status: 503, code: 'ServiceUnavailable', message: 'The request has failed due to a temporary failure of the server.' }
+            );
+          return (count('sts:reset'), { reset: true });
         },
       },
     });
@@ -133,9 +137,11 @@ describe('a workload under ~20% transient upstream faults', () => {
         requests.session++;
         const res = await postSession(cloud, { authCode: code });
         if (res.status === 200) {
-          if (!/^[A-Za-z0-9_-]{43}$/.test(res.body.sessionId) || typeof res.body.sts?.SecurityToken !== 'string') wrong(`login answer ${JSON.stringify(res.body)}`);
+          if (!/^[A-Za-z0-9_-]{43}$/.test(res.body.sessionId) || typeof res.body.sts?.SecurityToken !== 'string')
+            wrong(`login answer ${JSON.stringify(res.body)}`);
           if (this.sessions.has(res.body.sessionId)) wrong('a session id given twice');
-          if (typeof res.body.accountId !== 'string' || !ACCOUNT_ID.test(res.body.accountId)) wrong(`login answer without an account id ${JSON.stringify(res.body.accountId)}`);
+          if (typeof res.body.accountId !== 'string' || !ACCOUNT_ID.test(res.body.accountId))
+            wrong(`login answer without an account id ${JSON.stringify(res.body.accountId)}`);
           if (this.accountId && res.body.accountId !== this.accountId) wrong(`a second account for one user: ${this.accountId} then ${res.body.accountId}`);
           this.accountId = res.body.accountId;
           this.session = res.body;
@@ -229,7 +235,8 @@ describe('a workload under ~20% transient upstream faults', () => {
 
       if (r < 0.08) {
         const res = await this.sessionCall('refresh');
-        if (res.status !== 200 || res.body.sessionId !== this.session.sessionId || res.body.accountId !== this.accountId) wrong(`refresh answered ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status !== 200 || res.body.sessionId !== this.session.sessionId || res.body.accountId !== this.accountId)
+          wrong(`refresh answered ${res.status} ${JSON.stringify(res.body)}`);
         this.session = { ...this.session, sts: res.body.sts };
         figures.refreshes++;
         return;
@@ -248,7 +255,8 @@ describe('a workload under ~20% transient upstream faults', () => {
       if (r < 0.25) {
         const got = await this.read({ op: 'get', id, collection });
         if (got.error) wrong(`get answered ${JSON.stringify(got)}`);
-        if (!this.same(this.stateOf(got.data, 'get'), before)) wrong(`get ${k}: ${JSON.stringify(got.data)} but the last acknowledged state is ${JSON.stringify(before)}`);
+        if (!this.same(this.stateOf(got.data, 'get'), before))
+          wrong(`get ${k}: ${JSON.stringify(got.data)} but the last acknowledged state is ${JSON.stringify(before)}`);
         return;
       }
       if (r < 0.32) {
@@ -307,7 +315,8 @@ describe('a workload under ~20% transient upstream faults', () => {
       }
       if (code) wrong(`${JSON.stringify(event)} on ${JSON.stringify(before)} answered ${code}`);
       const acknowledged = event.op === 'remove' ? (a.data === null ? null : wrong(`remove answered ${JSON.stringify(a)}`)) : this.stateOf(a.data, 'write');
-      if (!this.same(acknowledged, after)) wrong(`${JSON.stringify(event)} on ${JSON.stringify(before)} acknowledged ${JSON.stringify(acknowledged)}, expected ${JSON.stringify(after)}`);
+      if (!this.same(acknowledged, after))
+        wrong(`${JSON.stringify(event)} on ${JSON.stringify(before)} acknowledged ${JSON.stringify(acknowledged)}, expected ${JSON.stringify(after)}`);
       figures.acknowledgedWrites++;
       this.model.set(k, after);
     }
@@ -330,9 +339,19 @@ describe('a workload under ~20% transient upstream faults', () => {
     }
     expect(figures.wrongAnswers).toBe(0);
     // The faults really were injected, of every kind.
-    const total = Object.entries(injected).filter(([k]) => !/lostAnswer \w/.test(k)).reduce((s, [, n]) => s + n, 0);
+    const total = Object.entries(injected)
+      .filter(([k]) => !/lostAnswer \w/.test(k))
+      .reduce((s, [, n]) => s + n, 0);
     expect(total).toBeGreaterThan(100);
-    for (const kind of ['tablestore:503 OTSServerBusy', 'tablestore:reset', 'tablestore:lostAnswer', 'tablestore:delay', 'alipay:http5xx', 'sts:503 ServiceUnavailable', 'sts:reset']) {
+    for (const kind of [
+      'tablestore:503 OTSServerBusy',
+      'tablestore:reset',
+      'tablestore:lostAnswer',
+      'tablestore:delay',
+      'alipay:http5xx',
+      'sts:503 ServiceUnavailable',
+      'sts:reset',
+    ]) {
       expect(injected[kind] ?? 0).toBeGreaterThan(0);
     }
     expect(injected['tablestore:lostAnswer PutRow'] ?? 0).toBeGreaterThan(0);

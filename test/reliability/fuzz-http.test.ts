@@ -112,7 +112,8 @@ function deliver(url: string, bytes: Buffer, delivery: Delivery, head: boolean):
 const fcError = (a: RawAnswer) => Boolean(a.headers['x-fc-request-id'] && typeof json(a)?.ErrorCode === 'string' && typeof json(a)?.ErrorMessage === 'string');
 /** The session function's own error answer: {error:{code,message}}. */
 const functionError = (a: RawAnswer) => typeof json(a)?.error?.code === 'string';
-const tengine = (a: RawAnswer) => Boolean(a.headers['content-type']?.startsWith('text/html') && a.body.toString().includes(`<title>${a.status} `) && a.body.toString().includes('Tengine'));
+const tengine = (a: RawAnswer) =>
+  Boolean(a.headers['content-type']?.startsWith('text/html') && a.body.toString().includes(`<title>${a.status} `) && a.body.toString().includes('Tengine'));
 
 /** Is this error answer (status >= 400) in the port's own format? */
 const inFormat: Record<Service, (a: RawAnswer, target: string) => boolean> = {
@@ -147,7 +148,10 @@ const nasty = (maxLength: number, raw = 1) =>
     .array(
       fc.oneof(
         { weight: 12, arbitrary: fc.constantFrom(...'abcXYZ019-_.~/') },
-        { weight: 3, arbitrary: fc.constantFrom('%', '%ZZ', '%E4%B8', '%00', '%2F', '\\', '//', '..', '?', '#', '&', '=', ' ', '\t', '"', '<', "'", '\u00e4', '\u00ff') },
+        {
+          weight: 3,
+          arbitrary: fc.constantFrom('%', '%ZZ', '%E4%B8', '%00', '%2F', '\\', '//', '..', '?', '#', '&', '=', ' ', '\t', '"', '<', "'", '\u00e4', '\u00ff'),
+        },
         { weight: raw, arbitrary: anyByte.map((b) => String.fromCharCode(b)) },
       ),
       { maxLength },
@@ -162,22 +166,77 @@ const method = fc.oneof(
 
 const target = (cloudPaths: string[]) =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom('/', '//', '/\\', '/%ZZ', '/x%E4%B8', '//evil.example/x', '*', 'http://evil.example/x', '/demo/', '/demo', '/demo/app.js', ...cloudPaths) },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(
+        '/',
+        '//',
+        '/\\',
+        '/%ZZ',
+        '/x%E4%B8',
+        '//evil.example/x',
+        '*',
+        'http://evil.example/x',
+        '/demo/',
+        '/demo',
+        '/demo/app.js',
+        ...cloudPaths,
+      ),
+    },
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom('/', '//', '', ...cloudPaths), nasty(60, 0)).map(([a, b]) => a + b) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom('/', ...cloudPaths), nasty(60)).map(([a, b]) => a + b) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom('/', ...cloudPaths), fc.integer({ min: 3_000, max: 20_000 })).map(([a, n]) => `${a}${'a'.repeat(n)}`) },
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...cloudPaths), nasty(80, 0)).map(([a, q]) => `${a}?${q}`) },
   );
 
-const version = fc.oneof({ weight: 12, arbitrary: fc.constant('HTTP/1.1') }, { weight: 1, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', '', 'HTTP/1.1 extra') });
+const version = fc.oneof(
+  { weight: 12, arbitrary: fc.constant('HTTP/1.1') },
+  { weight: 1, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1x', '', 'HTTP/1.1 extra') },
+);
 
 const headerName = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('content-type', 'accept', 'authorization', 'date', 'expect', 'connection', 'user-agent', 'x-fc-date', 'x-fc-security-token', 'content-md5', 'x-ots-date', 'x-ots-signature', 'x-ots-accesskeyid', 'x-ots-contentmd5', 'upgrade', 'cookie') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'content-type',
+      'accept',
+      'authorization',
+      'date',
+      'expect',
+      'connection',
+      'user-agent',
+      'x-fc-date',
+      'x-fc-security-token',
+      'content-md5',
+      'x-ots-date',
+      'x-ots-signature',
+      'x-ots-accesskeyid',
+      'x-ots-contentmd5',
+      'upgrade',
+      'cookie',
+    ),
+  },
   { weight: 1, arbitrary: nasty(20, 0) },
   { weight: 1, arbitrary: nasty(20) },
 );
 const headerValue = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', '100-continue', 'close', 'keep-alive', 'upgrade', 'websocket', 'FC a:b', 'FC :', 'Thu, 01 Jan 1970 00:00:00 GMT', '') },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'text/plain',
+      '100-continue',
+      'close',
+      'keep-alive',
+      'upgrade',
+      'websocket',
+      'FC a:b',
+      'FC :',
+      'Thu, 01 Jan 1970 00:00:00 GMT',
+      '',
+    ),
+  },
   { weight: 3, arbitrary: nasty(60, 0) },
   { weight: 1, arbitrary: nasty(60) },
   { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 20_000 }).map((n) => 'v'.repeat(n)) },
@@ -187,7 +246,16 @@ const headerValue = fc.oneof(
 const framing = fc.oneof(
   { weight: 6, arbitrary: fc.constant<'exact'>('exact') },
   { weight: 2, arbitrary: fc.constant<'chunked'>('chunked') },
-  { weight: 1, arbitrary: fc.constantFrom<'none' | 'garbage-length' | 'both' | 'bad-chunks' | 'huge-length'>('none', 'garbage-length', 'both', 'bad-chunks', 'huge-length') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<'none' | 'garbage-length' | 'both' | 'bad-chunks' | 'huge-length'>(
+      'none',
+      'garbage-length',
+      'both',
+      'bad-chunks',
+      'huge-length',
+    ),
+  },
 );
 const body = fc.oneof(
   { weight: 4, arbitrary: fc.constant(Buffer.alloc(0)) },
@@ -198,10 +266,24 @@ const body = fc.oneof(
 
 const delivery: fc.Arbitrary<Delivery> = fc.oneof(
   { weight: 8, arbitrary: fc.constant<Delivery>({ kind: 'whole' }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant<'split'>('split'), cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }), gapMs: fc.integer({ min: 0, max: 15 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant<'split'>('split'),
+      cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }),
+      gapMs: fc.integer({ min: 0, max: 15 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant<'truncated'>('truncated'), keep: fc.double({ min: 0, max: 0.99, noNaN: true }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant<'reset'>('reset'), keep: fc.double({ min: 0, max: 1, noNaN: true }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant<'stalled'>('stalled'), keep: fc.double({ min: 0, max: 0.99, noNaN: true }), waitMs: fc.integer({ min: 20, max: 300 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant<'stalled'>('stalled'),
+      keep: fc.double({ min: 0, max: 0.99, noNaN: true }),
+      waitMs: fc.integer({ min: 20, max: 300 }),
+    }),
+  },
 );
 
 interface Case {
@@ -227,7 +309,10 @@ function encode(c: Case): Buffer {
   };
   const payload =
     c.framing === 'chunked'
-      ? Buffer.concat([c.body.length ? Buffer.concat([bytesOf(`${c.body.length.toString(16)}\r\n`), c.body, bytesOf('\r\n')]) : Buffer.alloc(0), bytesOf('0\r\n\r\n')])
+      ? Buffer.concat([
+          c.body.length ? Buffer.concat([bytesOf(`${c.body.length.toString(16)}\r\n`), c.body, bytesOf('\r\n')]) : Buffer.alloc(0),
+          bytesOf('0\r\n\r\n'),
+        ])
       : c.framing === 'bad-chunks'
         ? Buffer.concat([bytesOf('zz\r\n'), c.body])
         : c.framing === 'huge-length'
@@ -253,7 +338,13 @@ describe('fuzzing every local cloud port with malformed HTTP', () => {
     process.on('uncaughtException', onUncaught);
     process.on('unhandledRejection', onUncaught);
     cloud = await startCloud({ fcExtraRoute: demoRoute(ROOT, () => cloud?.config) });
-    ports = { fc: cloud.fc.url, trigger: cloud.config.SessionUrl, sts: cloud.sts.url, alipay: new URL(cloud.alipay.gatewayUrl).origin, tablestore: cloud.tablestore.url };
+    ports = {
+      fc: cloud.fc.url,
+      trigger: cloud.config.SessionUrl,
+      sts: cloud.sts.url,
+      alipay: new URL(cloud.alipay.gatewayUrl).origin,
+      tablestore: cloud.tablestore.url,
+    };
     cloudPaths = [
       `/2016-08-15/services/${cloud.config.ServiceName}/functions/${cloud.config.DBFunctionName}/invocations`,
       `/2016-08-15/proxy/${cloud.config.ServiceName}/${cloud.config.SessionFunctionName}/`,
@@ -354,7 +445,8 @@ describe('fuzzing every local cloud port with malformed HTTP', () => {
             statuses[`${c.service}:${o.answer.status}`] = (statuses[`${c.service}:${o.answer.status}`] ?? 0) + 1;
             if (o.answer.status < 100 || o.answer.status >= 500) throw new Error(`5xx or no HTTP status: ${where}`);
             // An answer to HEAD has no body to check.
-            if (o.answer.status >= 400 && c.method !== 'HEAD' && !inFormat[c.service](o.answer, c.target)) throw new Error(`not in the ${c.service} error format: ${where}`);
+            if (o.answer.status >= 400 && c.method !== 'HEAD' && !inFormat[c.service](o.answer, c.target))
+              throw new Error(`not in the ${c.service} error format: ${where}`);
           });
           if (++groups % BATCH === 0) await expectAlive();
         }),
@@ -363,7 +455,10 @@ describe('fuzzing every local cloud port with malformed HTTP', () => {
           endOnFailure: true,
           // The counterexample can hold 20 KB headers: report the failure (it quotes the request) and how to replay it.
           reporter: (run) => {
-            if (run.failed) throw new Error(`${String((run.errorInstance as Error)?.message ?? run.errorInstance).slice(0, 2_000)}\n(replay: seed ${run.seed}, path ${run.counterexamplePath})`);
+            if (run.failed)
+              throw new Error(
+                `${String((run.errorInstance as Error)?.message ?? run.errorInstance).slice(0, 2_000)}\n(replay: seed ${run.seed}, path ${run.counterexamplePath})`,
+              );
           },
         },
       );

@@ -151,7 +151,19 @@ function alipayFields(seed: Seed, status: string, notifyId: string): Record<stri
 }
 
 const tradeStatus = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('TRADE_SUCCESS', 'TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED', 'TRADE_CLOSED', 'TRADE_REFUND', 'WAIT_BUYER_PAY', 'WAIT_BUYER_PAY') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'TRADE_SUCCESS',
+      'TRADE_SUCCESS',
+      'TRADE_FINISHED',
+      'TRADE_CLOSED',
+      'TRADE_CLOSED',
+      'TRADE_REFUND',
+      'WAIT_BUYER_PAY',
+      'WAIT_BUYER_PAY',
+    ),
+  },
   { weight: 1, arbitrary: fc.constantFrom('trade_success', 'TRADE_SUCCESS ', 'TRADE_PAID', '', 'constructor', '__proto__') },
 );
 /** Odd text for field values: what `+`, `%`, `&`, `=` and non-ASCII do to a form. */
@@ -200,10 +212,17 @@ describe('fuzzing notify through its HTTP trigger', () => {
     expect(await cashier(cloud, orders[0].tradeNo!, 'paid')).toBe('9000');
     expect(await cashier(cloud, orders[1].tradeNo!, 'paid')).toBe('9000');
     await cloud.alipay.whenNotificationsIdle();
-    const refund = await fetch(cloud.alipay.refundUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tradeNo: orders[1].tradeNo }) });
+    const refund = await fetch(cloud.alipay.refundUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tradeNo: orders[1].tradeNo }),
+    });
     expect(refund.status).toBe(200);
     await cloud.alipay.whenNotificationsIdle();
-    const closed = await fetch(cloud.config.NotifyUrl, { method: 'POST', body: signedNotification(alipayFields(seeds[2], 'TRADE_CLOSED', 'seed-close'), gatewayKey) });
+    const closed = await fetch(cloud.config.NotifyUrl, {
+      method: 'POST',
+      body: signedNotification(alipayFields(seeds[2], 'TRADE_CLOSED', 'seed-close'), gatewayKey),
+    });
     expect(await closed.text()).toBe('success');
   });
   afterAll(async () => {
@@ -226,7 +245,8 @@ describe('fuzzing notify through its HTTP trigger', () => {
     const where = `${p.label}: ${JSON.stringify(p.body.subarray(0, 600).toString('latin1'))} (${p.body.length} bytes, ${verdict.kind === 'refused' ? `refused: ${verdict.why}` : `authentic${verdict.must ? '' : ', either answer'}`}) → ${res.status} ${JSON.stringify(text.slice(0, 200))}`;
     if (res.status >= 500) throw new Error(`5xx from the trigger: ${where}`);
     if (text !== 'success' && text !== 'fail') throw new Error(`answer neither "success" nor "fail": ${where}`);
-    if ((res.status === 200) !== (text === 'success') || ![200, 400, 413].includes(res.status)) throw new Error(`status ${res.status} with "${text}": ${where}`);
+    if ((res.status === 200) !== (text === 'success') || ![200, 400, 413].includes(res.status))
+      throw new Error(`status ${res.status} with "${text}": ${where}`);
     if (p.body.length > MAX_BODY_BYTES && res.status !== 413) throw new Error(`over ${MAX_BODY_BYTES} bytes and not 413: ${where}`);
     const key = verdict.kind === 'refused' ? `refused:${verdict.why}` : verdict.must ? 'authentic' : 'authentic:either';
     verdicts[key] = (verdicts[key] ?? 0) + 1;
@@ -260,21 +280,78 @@ describe('fuzzing notify through its HTTP trigger', () => {
     | { kind: 'bytes'; field: string; raw: number[] }
     | { kind: 'ampersands'; where: 'start' | 'end' | 'middle' };
 
-  const FIELD = fc.constantFrom('notify_time', 'notify_id', 'app_id', 'trade_no', 'out_trade_no', 'trade_status', 'total_amount', 'subject', 'gmt_payment', 'sign_type', 'charset', 'seller_id', 'buyer_id', 'sign', 'refund_fee', 'gmt_refund');
+  const FIELD = fc.constantFrom(
+    'notify_time',
+    'notify_id',
+    'app_id',
+    'trade_no',
+    'out_trade_no',
+    'trade_status',
+    'total_amount',
+    'subject',
+    'gmt_payment',
+    'sign_type',
+    'charset',
+    'seller_id',
+    'buyer_id',
+    'sign',
+    'refund_fee',
+    'gmt_refund',
+  );
   const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-    fc.record({ kind: fc.constant('set' as const), field: FIELD, value: fc.oneof(oddValue, fc.constantFrom('RSA', 'rsa2', 'RSA2 ', 'TRADE_SUCCESS', 'TRADE_CLOSED', '2021000000009999', '2021000000000001 ', '2026120122001400000000000001')) }),
+    fc.record({
+      kind: fc.constant('set' as const),
+      field: FIELD,
+      value: fc.oneof(
+        oddValue,
+        fc.constantFrom('RSA', 'rsa2', 'RSA2 ', 'TRADE_SUCCESS', 'TRADE_CLOSED', '2021000000009999', '2021000000000001 ', '2026120122001400000000000001'),
+      ),
+    }),
     fc.record({ kind: fc.constant('setAmount' as const), pick: fc.nat(100) }),
     fc.record({ kind: fc.constant('setOrder' as const), pick: fc.nat(1000) }),
     fc.record({ kind: fc.constant('remove' as const), field: FIELD }),
     fc.record({
       kind: fc.constant('add' as const),
-      field: fc.constantFrom('refund_fee', 'gmt_refund', 'gmt_close', 'body', 'passback_params', 'fund_bill_list', 'Sign', 'sign ', 'sign[]', 'out_trade_no[]', '__proto__', 'constructor', 'toString', 'hasOwnProperty', ''),
+      field: fc.constantFrom(
+        'refund_fee',
+        'gmt_refund',
+        'gmt_close',
+        'body',
+        'passback_params',
+        'fund_bill_list',
+        'Sign',
+        'sign ',
+        'sign[]',
+        'out_trade_no[]',
+        '__proto__',
+        'constructor',
+        'toString',
+        'hasOwnProperty',
+        '',
+      ),
       value: oddValue,
     }),
     fc.record({ kind: fc.constant('duplicate' as const), field: FIELD, same: fc.boolean() }),
-    fc.record({ kind: fc.constant('reencode' as const), field: FIELD, how: fc.constantFrom<'plus' | 'percent-all' | 'lower-hex'>('plus', 'percent-all', 'lower-hex') }),
+    fc.record({
+      kind: fc.constant('reencode' as const),
+      field: FIELD,
+      how: fc.constantFrom<'plus' | 'percent-all' | 'lower-hex'>('plus', 'percent-all', 'lower-hex'),
+    }),
     fc.constant({ kind: 'reverse' as const }),
-    fc.record({ kind: fc.constant('signature' as const), how: fc.constantFrom<'flip' | 'truncate' | 'append' | 'transplant' | 'other-key' | 'empty' | 'garbage' | 'spaces' | 'std-plus'>('flip', 'truncate', 'append', 'transplant', 'other-key', 'empty', 'garbage', 'spaces', 'std-plus') }),
+    fc.record({
+      kind: fc.constant('signature' as const),
+      how: fc.constantFrom<'flip' | 'truncate' | 'append' | 'transplant' | 'other-key' | 'empty' | 'garbage' | 'spaces' | 'std-plus'>(
+        'flip',
+        'truncate',
+        'append',
+        'transplant',
+        'other-key',
+        'empty',
+        'garbage',
+        'spaces',
+        'std-plus',
+      ),
+    }),
     fc.record({ kind: fc.constant('rename' as const), field: FIELD }),
     fc.record({ kind: fc.constant('bytes' as const), field: FIELD, raw: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }) }),
     fc.record({ kind: fc.constant('ampersands' as const), where: fc.constantFrom<'start' | 'end' | 'middle'>('start', 'end', 'middle') }),
@@ -283,10 +360,11 @@ describe('fuzzing notify through its HTTP trigger', () => {
   /** The body as its encoded `name=value` pieces (Buffers, so raw bytes can go in). */
   type Pieces = Array<[Buffer, Buffer]>;
   const enc = (s: string) => Buffer.from(encodeURIComponent(s));
-  const toPieces = (body: string): Pieces => body.split('&').map((kv) => {
-    const i = kv.indexOf('=');
-    return [Buffer.from(kv.slice(0, i)), Buffer.from(kv.slice(i + 1))];
-  });
+  const toPieces = (body: string): Pieces =>
+    body.split('&').map((kv) => {
+      const i = kv.indexOf('=');
+      return [Buffer.from(kv.slice(0, i)), Buffer.from(kv.slice(i + 1))];
+    });
   /** `name=value` joined by `&`; a piece with neither name nor value is an empty one (`&&`). */
   const join = (pieces: Pieces): Buffer =>
     Buffer.concat(pieces.flatMap(([k, v], i) => [...(i ? [Buffer.from('&')] : []), ...(k.length || v.length ? [k, Buffer.from('='), v] : [])]));
@@ -306,7 +384,14 @@ describe('fuzzing notify through its HTTP trigger', () => {
       }
       case 'setOrder': {
         const other = seeds[m.pick % seeds.length];
-        const choices = [other.orderId, `${seed.orderId.slice(0, -1)}0`, seed.orderId.toUpperCase(), `${seed.orderId} `, `${seed.orderId}\u0000`, `pending_${seed.orderId}`];
+        const choices = [
+          other.orderId,
+          `${seed.orderId.slice(0, -1)}0`,
+          seed.orderId.toUpperCase(),
+          `${seed.orderId} `,
+          `${seed.orderId}\u0000`,
+          `pending_${seed.orderId}`,
+        ];
         return set(at('out_trade_no'), enc(choices[m.pick % choices.length]));
       }
       case 'remove':
@@ -352,12 +437,18 @@ describe('fuzzing notify through its HTTP trigger', () => {
       case 'rename': {
         if (i < 0) return pieces;
         const name = pieces[i][0].toString();
-        return pieces.map((p, j) => (j === i ? ([Buffer.from(name.toUpperCase() === name ? name.toLowerCase() : name.toUpperCase()), p[1]] as [Buffer, Buffer]) : p));
+        return pieces.map((p, j) =>
+          j === i ? ([Buffer.from(name.toUpperCase() === name ? name.toLowerCase() : name.toUpperCase()), p[1]] as [Buffer, Buffer]) : p,
+        );
       }
       case 'bytes':
         return i >= 0 ? set(i, Buffer.concat([pieces[i][1], Buffer.from(m.raw)])) : pieces;
       case 'ampersands':
-        return m.where === 'start' ? [[Buffer.alloc(0), Buffer.alloc(0)], ...pieces] : m.where === 'end' ? [...pieces, [Buffer.from(''), Buffer.from('')]] : [pieces[0], [Buffer.alloc(0), Buffer.alloc(0)], ...pieces.slice(1)];
+        return m.where === 'start'
+          ? [[Buffer.alloc(0), Buffer.alloc(0)], ...pieces]
+          : m.where === 'end'
+            ? [...pieces, [Buffer.from(''), Buffer.from('')]]
+            : [pieces[0], [Buffer.alloc(0), Buffer.alloc(0)], ...pieces.slice(1)];
     }
   }
 
@@ -371,7 +462,21 @@ describe('fuzzing notify through its HTTP trigger', () => {
 
   const order = fc.nat(10_000);
   const overrides = fc.dictionary(
-    fc.constantFrom('app_id', 'trade_no', 'out_trade_no', 'total_amount', 'trade_status', 'subject', 'refund_fee', 'gmt_refund', 'gmt_payment', 'notify_type', 'charset', 'seller_id', 'body'),
+    fc.constantFrom(
+      'app_id',
+      'trade_no',
+      'out_trade_no',
+      'total_amount',
+      'trade_status',
+      'subject',
+      'refund_fee',
+      'gmt_refund',
+      'gmt_payment',
+      'notify_type',
+      'charset',
+      'seller_id',
+      'body',
+    ),
     fc.oneof(oddValue, fc.constantFrom('2021000000009999', '2026120122001400000000000001', '9.90', '0.01', 'TRADE_SUCCESS')),
     { maxKeys: 3 },
   );
@@ -385,17 +490,42 @@ describe('fuzzing notify through its HTTP trigger', () => {
           fc.string({ maxLength: 300, unit: 'binary' }),
           fc.uint8Array({ maxLength: 300 }),
           fc.json(),
-          fc.constantFrom('', '=', '&', '&&=&', 'sign=', 'sign=%ZZ', '%', 'a=%E4%B8', '__proto__=1&__proto__=2', 'sign=a&sign=b', 'success', 'out_trade_no=&trade_status=TRADE_SUCCESS', '\ufeffsign=x'),
+          fc.constantFrom(
+            '',
+            '=',
+            '&',
+            '&&=&',
+            'sign=',
+            'sign=%ZZ',
+            '%',
+            'a=%E4%B8',
+            '__proto__=1&__proto__=2',
+            'sign=a&sign=b',
+            'success',
+            'out_trade_no=&trade_status=TRADE_SUCCESS',
+            '\ufeffsign=x',
+          ),
         ),
         form: fc.array(fc.tuple(fc.oneof(FIELD, fc.string({ maxLength: 8 })), oddValue), { maxLength: 12 }),
         asForm: fc.boolean(),
       }),
     },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('huge' as const), target: fc.constantFrom(MAX_BODY_BYTES - 1, MAX_BODY_BYTES, MAX_BODY_BYTES + 1, 20_000, 200_000, 1_000_000), order, signed: fc.boolean() }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('huge' as const),
+        target: fc.constantFrom(MAX_BODY_BYTES - 1, MAX_BODY_BYTES, MAX_BODY_BYTES + 1, 20_000, 200_000, 1_000_000),
+        order,
+        signed: fc.boolean(),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('repeated' as const), order, status: tradeStatus, field: FIELD, same: fc.boolean() }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('forged' as const), order, status: tradeStatus, key: fc.nat(1), over: overrides }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('alipay-random' as const), order, status: tradeStatus, over: overrides, amount: fc.nat(100) }) },
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('real' as const), order, status: tradeStatus, mutations: fc.array(mutation, { minLength: 0, maxLength: 3 }) }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({ kind: fc.constant('real' as const), order, status: tradeStatus, mutations: fc.array(mutation, { minLength: 0, maxLength: 3 }) }),
+    },
   );
   const contentType = fc.constantFrom(
     'application/x-www-form-urlencoded; charset=utf-8',
@@ -415,7 +545,9 @@ describe('fuzzing notify through its HTTP trigger', () => {
       case 'garbage':
         return {
           label: 'garbage',
-          body: r.asForm ? Buffer.from(r.form.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')) : Buffer.from(typeof r.body === 'string' ? r.body : r.body),
+          body: r.asForm
+            ? Buffer.from(r.form.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'))
+            : Buffer.from(typeof r.body === 'string' ? r.body : r.body),
         };
       case 'huge': {
         // A field Alipay signs (`body`, the trade's description) sized so the whole body is `target` bytes.
@@ -423,7 +555,9 @@ describe('fuzzing notify through its HTTP trigger', () => {
         let size = r.target - 1500;
         for (let i = 0; i < 4; i++) {
           const fields = { ...alipayFields(seed, 'TRADE_SUCCESS', notifyId), body: 'b'.repeat(Math.max(0, size)) };
-          const body = r.signed ? signedNotification(fields, gatewayKey) : `${signedNotification(alipayFields(seed, 'TRADE_SUCCESS', notifyId), gatewayKey)}&pad=${'p'.repeat(Math.max(0, size))}`;
+          const body = r.signed
+            ? signedNotification(fields, gatewayKey)
+            : `${signedNotification(alipayFields(seed, 'TRADE_SUCCESS', notifyId), gatewayKey)}&pad=${'p'.repeat(Math.max(0, size))}`;
           if (body.length === r.target || i === 3) return { label: `huge (${r.signed ? 'signed' : 'unsigned'} padding)`, body: Buffer.from(body) };
           size += r.target - body.length;
         }
@@ -437,7 +571,10 @@ describe('fuzzing notify through its HTTP trigger', () => {
       }
       case 'forged': {
         const seed = seeds[r.order % seeds.length];
-        return { label: 'signed by another key', body: Buffer.from(signedNotification({ ...alipayFields(seed, r.status, notifyId), ...r.over }, otherKeys[r.key])) };
+        return {
+          label: 'signed by another key',
+          body: Buffer.from(signedNotification({ ...alipayFields(seed, r.status, notifyId), ...r.over }, otherKeys[r.key])),
+        };
       }
       case 'alipay-random': {
         const seed = seeds[r.order % seeds.length];
@@ -474,71 +611,87 @@ describe('fuzzing notify through its HTTP trigger', () => {
     expect(verdict(signedNotification({ ...alipayFields(seed, 'TRADE_SUCCESS', 'o1'), total_amount: '0.01' }, gatewayKey))).toBe('amount');
     expect(verdict(signedNotification({ ...alipayFields(seed, 'TRADE_SUCCESS', 'o1'), total_amount: '9.9' }, gatewayKey))).toBe('either');
     expect(verdict(signedNotification({ ...alipayFields(seed, 'TRADE_SUCCESS', 'o1'), app_id: '2021000000009999' }, gatewayKey))).toBe('app_id');
-    expect(verdict(signedNotification({ ...alipayFields(seed, 'TRADE_SUCCESS', 'o1'), trade_no: '2026120122001400000000000001' }, gatewayKey))).toBe('trade_no');
-    expect(verdict(signedNotification({ ...alipayFields(seed, 'TRADE_SUCCESS', 'o1'), out_trade_no: `${seed.orderId.slice(0, -1)}x` }, gatewayKey))).toBe('order');
+    expect(verdict(signedNotification({ ...alipayFields(seed, 'TRADE_SUCCESS', 'o1'), trade_no: '2026120122001400000000000001' }, gatewayKey))).toBe(
+      'trade_no',
+    );
+    expect(verdict(signedNotification({ ...alipayFields(seed, 'TRADE_SUCCESS', 'o1'), out_trade_no: `${seed.orderId.slice(0, -1)}x` }, gatewayKey))).toBe(
+      'order',
+    );
     expect(verdict(`${real}&pad=${'p'.repeat(MAX_BODY_BYTES)}`)).toBe('size');
   });
 
-  it(`answers ${RUNS} groups of random notifications with "success" or "fail", and only authentic ones move an order, forward`, async () => {
-    await cloud.alipay.whenNotificationsIdle();
-    const before = new Map((await orderRows(cloud)).map((r) => [String(r.key.orderId), r]));
-    expect([...before.keys()].filter((k) => !k.startsWith('pending_'))).toHaveLength(SEEDS);
-    const initial = new Map(seeds.map((s) => [s.orderId, statusOf(before.get(s.orderId)!)]));
-    expect([...initial.values()].slice(0, 4)).toEqual(['PAID', 'REFUNDED', 'CLOSED', 'WAIT_BUYER_PAY']);
+  it(
+    `answers ${RUNS} groups of random notifications with "success" or "fail", and only authentic ones move an order, forward`,
+    async () => {
+      await cloud.alipay.whenNotificationsIdle();
+      const before = new Map((await orderRows(cloud)).map((r) => [String(r.key.orderId), r]));
+      expect([...before.keys()].filter((k) => !k.startsWith('pending_'))).toHaveLength(SEEDS);
+      const initial = new Map(seeds.map((s) => [s.orderId, statusOf(before.get(s.orderId)!)]));
+      expect([...initial.values()].slice(0, 4)).toEqual(['PAID', 'REFUNDED', 'CLOSED', 'WAIT_BUYER_PAY']);
 
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(recipe, contentType), { minLength: 1, maxLength: 3 }), async (group) => {
-        // A few at once, as Alipay's retries and duplicates arrive: the oracle does not depend on their order.
-        await Promise.all(group.map(([r, ct]) => post({ ...build(r), contentType: ct })));
-      }),
-      {
-        numRuns: RUNS,
-        endOnFailure: true,
-        reporter: (run) => {
-          if (run.failed) throw new Error(`${String((run.errorInstance as Error)?.message ?? run.errorInstance).slice(0, 3_000)}\n(replay: seed ${run.seed}, path ${run.counterexamplePath})`);
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(recipe, contentType), { minLength: 1, maxLength: 3 }), async (group) => {
+          // A few at once, as Alipay's retries and duplicates arrive: the oracle does not depend on their order.
+          await Promise.all(group.map(([r, ct]) => post({ ...build(r), contentType: ct })));
+        }),
+        {
+          numRuns: RUNS,
+          endOnFailure: true,
+          reporter: (run) => {
+            if (run.failed)
+              throw new Error(
+                `${String((run.errorInstance as Error)?.message ?? run.errorInstance).slice(0, 3_000)}\n(replay: seed ${run.seed}, path ${run.counterexamplePath})`,
+              );
+          },
         },
-      },
-    );
+      );
 
-    const after = new Map((await orderRows(cloud)).map((r) => [String(r.key.orderId), r]));
-    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
-    const problems: string[] = [];
-    let moved = 0;
-    for (const [id, was] of before) {
-      const now = after.get(id)!;
-      if (JSON.stringify(now) === JSON.stringify(was)) {
-        // Unchanged is wrong only if an authentic notification said it had moved on.
-        for (const st of definite.get(id) ?? []) if (RANK[st] > RANK[statusOf(was)]) problems.push(`${id} stayed ${statusOf(was)} after an accepted ${st}`);
-        continue;
+      const after = new Map((await orderRows(cloud)).map((r) => [String(r.key.orderId), r]));
+      expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+      const problems: string[] = [];
+      let moved = 0;
+      for (const [id, was] of before) {
+        const now = after.get(id)!;
+        if (JSON.stringify(now) === JSON.stringify(was)) {
+          // Unchanged is wrong only if an authentic notification said it had moved on.
+          for (const st of definite.get(id) ?? []) if (RANK[st] > RANK[statusOf(was)]) problems.push(`${id} stayed ${statusOf(was)} after an accepted ${st}`);
+          continue;
+        }
+        moved++;
+        if (id.startsWith('pending_')) {
+          problems.push(`${id}: a pending row changed`);
+          continue;
+        }
+        const from = statusOf(was);
+        const to = statusOf(now);
+        if (!stated.get(id)?.has(to)) problems.push(`${id}: ${from} → ${to} without an authentic notification saying ${to}`);
+        if (RANK[to] <= RANK[from]) problems.push(`${id}: moved backward or sideways, ${from} → ${to}`);
+        for (const st of definite.get(id) ?? []) if (RANK[st] > RANK[to]) problems.push(`${id} is ${to} after an accepted ${st}`);
+        // Nothing but the status and the times of the statuses it passed through (each one an accepted
+        // notification stated): amount, trade, owner, sku, creation and earlier stamps as they were.
+        const changedColumns = Object.keys({ ...was.columns, ...now.columns }).filter((c) => JSON.stringify(was.columns[c]) !== JSON.stringify(now.columns[c]));
+        const passed = (Object.keys(RANK) as Status[]).filter((st) => RANK[st] > RANK[from] && RANK[st] <= RANK[to] && stated.get(id)?.has(st));
+        const allowed = ['status', ...passed.map((st) => STAMP[st])];
+        if (changedColumns.some((c) => !allowed.includes(c))) problems.push(`${id}: columns ${changedColumns.join(', ')} changed (${from} → ${to})`);
+        if (typeof now.columns[STAMP[to]!] !== 'number') problems.push(`${id}: ${to} without ${STAMP[to]}`);
       }
-      moved++;
-      if (id.startsWith('pending_')) {
-        problems.push(`${id}: a pending row changed`);
-        continue;
-      }
-      const from = statusOf(was);
-      const to = statusOf(now);
-      if (!stated.get(id)?.has(to)) problems.push(`${id}: ${from} → ${to} without an authentic notification saying ${to}`);
-      if (RANK[to] <= RANK[from]) problems.push(`${id}: moved backward or sideways, ${from} → ${to}`);
-      for (const st of definite.get(id) ?? []) if (RANK[st] > RANK[to]) problems.push(`${id} is ${to} after an accepted ${st}`);
-      // Nothing but the status and the times of the statuses it passed through (each one an accepted
-      // notification stated): amount, trade, owner, sku, creation and earlier stamps as they were.
-      const changedColumns = Object.keys({ ...was.columns, ...now.columns }).filter((c) => JSON.stringify(was.columns[c]) !== JSON.stringify(now.columns[c]));
-      const passed = (Object.keys(RANK) as Status[]).filter((st) => RANK[st] > RANK[from] && RANK[st] <= RANK[to] && stated.get(id)?.has(st));
-      const allowed = ['status', ...passed.map((st) => STAMP[st])];
-      if (changedColumns.some((c) => !allowed.includes(c))) problems.push(`${id}: columns ${changedColumns.join(', ')} changed (${from} → ${to})`);
-      if (typeof now.columns[STAMP[to]!] !== 'number') problems.push(`${id}: ${to} without ${STAMP[to]}`);
-    }
-    expect(problems).toEqual([]);
-    // The fenced orders were named by every other kind of body and are still waiting, untouched.
-    for (const id of fenced) expect(JSON.stringify(after.get(id))).toBe(JSON.stringify(before.get(id)));
-    expect(fenced.size).toBeGreaterThan(0);
-    report('fuzz notify orders', { moved, final: Object.fromEntries(Object.keys(RANK).map((st) => [st, [...after.values()].filter((r) => !String(r.key.orderId).startsWith('pending_') && statusOf(r) === st).length])) });
-    // The run exercised every kind of verdict and moved orders, not just refused garbage.
-    expect(moved).toBeGreaterThan(0);
-    expect(verdicts.authentic).toBeGreaterThan(RUNS / 50);
-    for (const why of ['signature', 'repeated', 'amount', 'trade_no', 'order', 'app_id', 'size']) expect(verdicts[`refused:${why}`] ?? 0).toBeGreaterThan(0);
-  }, Math.max(60_000, RUNS * 60));
+      expect(problems).toEqual([]);
+      // The fenced orders were named by every other kind of body and are still waiting, untouched.
+      for (const id of fenced) expect(JSON.stringify(after.get(id))).toBe(JSON.stringify(before.get(id)));
+      expect(fenced.size).toBeGreaterThan(0);
+      report('fuzz notify orders', {
+        moved,
+        final: Object.fromEntries(
+          Object.keys(RANK).map((st) => [st, [...after.values()].filter((r) => !String(r.key.orderId).startsWith('pending_') && statusOf(r) === st).length]),
+        ),
+      });
+      // The run exercised every kind of verdict and moved orders, not just refused garbage.
+      expect(moved).toBeGreaterThan(0);
+      expect(verdicts.authentic).toBeGreaterThan(RUNS / 50);
+      for (const why of ['signature', 'repeated', 'amount', 'trade_no', 'order', 'app_id', 'size']) expect(verdicts[`refused:${why}`] ?? 0).toBeGreaterThan(0);
+    },
+    Math.max(60_000, RUNS * 60),
+  );
 
   /**
    * A `__proto__` field is a field like any other (notify collects the form into a null-prototype
@@ -558,7 +711,15 @@ describe('fuzzing notify through its HTTP trigger', () => {
     const lines = functionLines(cloud, 'notify');
     expect(lines.length).toBeGreaterThanOrEqual(posts);
     for (const l of lines) {
-      expect(l).toEqual(expect.objectContaining({ requestId: expect.any(String), op: 'notify', outcome: expect.stringMatching(/^(ok|error)$/), ms: expect.any(Number), status: expect.any(Number) }));
+      expect(l).toEqual(
+        expect.objectContaining({
+          requestId: expect.any(String),
+          op: 'notify',
+          outcome: expect.stringMatching(/^(ok|error)$/),
+          ms: expect.any(Number),
+          status: expect.any(Number),
+        }),
+      );
       if (l.outcome === 'error' && l.status === 400) expect(REASONS.has(l.reason)).toBe(true);
     }
     expect(cloud.functionLogs.filter((l) => secrets.foundIn(l).length > 0 || STACK_FRAME.test(l))).toEqual([]);

@@ -56,24 +56,93 @@ const victimCursor = fc.constantFrom('@@CV0@@', '@@CV1@@', '@@CV0STD@@', '@@CVPM
 const ownCursor = fc.constantFrom('@@CF@@', '@@CF@@', '@@CFPMAX@@', '@@CFPMIN@@', '@@CFV0@@', '@@CFSTD@@');
 
 /** Strings that stress validators: lone surrogates, RTL and zero-width marks, emoji, controls, NUL. */
-const oddChar = fc.constantFrom('\ud800', '\udfff', '\u202e', '\u200b', '\ufeff', '😀', '👩‍👩‍👧', '\u0000', '\u001f', '\u007f', '\n', '"', '\\', '/', '%', 'é', '中', '\u2028', '_', '~');
+const oddChar = fc.constantFrom(
+  '\ud800',
+  '\udfff',
+  '\u202e',
+  '\u200b',
+  '\ufeff',
+  '😀',
+  '👩‍👩‍👧',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\n',
+  '"',
+  '\\',
+  '/',
+  '%',
+  'é',
+  '中',
+  '\u2028',
+  '_',
+  '~',
+);
 const oddString = fc
   .array(fc.oneof(oddChar, fc.string({ maxLength: 4, unit: 'grapheme' }), fc.string({ maxLength: 4, unit: 'binary' })), { maxLength: 12 })
   .map((parts) => parts.join(''));
 const anyScalar = fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}));
 const leaf = fc.oneof(fc.string({ maxLength: 20 }), oddString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const value = fc.letrec((tie) => ({
-  v: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), tie('v'), { maxKeys: 3 })),
+  v: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.array(tie('v'), { maxLength: 3 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), tie('v'), { maxKeys: 3 }),
+  ),
 })).v;
 
 const op = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('catalog', 'create', 'get', 'list') },
-  { weight: 2, arbitrary: fc.constantFrom('CREATE', 'Create', 'pay', 'refund', 'close', 'query', 'notify', 'delete', 'put', '', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 'create ', ' get') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'CREATE',
+      'Create',
+      'pay',
+      'refund',
+      'close',
+      'query',
+      'notify',
+      'delete',
+      'put',
+      '',
+      'toString',
+      '__proto__',
+      'constructor',
+      'hasOwnProperty',
+      'create ',
+      ' get',
+    ),
+  },
   { weight: 1, arbitrary: fc.oneof(oddString, anyScalar) },
 );
 const sku = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...SKUS) },
-  { weight: 3, arbitrary: fc.constantFrom('free', 'PRO', 'pro ', ' pro', 'pro\u0000', 'pr', 'prо' /* Cyrillic o */, 'a'.repeat(32), 'a'.repeat(33), '-pro', '_pro', 'pro-', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf', '0', '') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'free',
+      'PRO',
+      'pro ',
+      ' pro',
+      'pro\u0000',
+      'pr',
+      'prо' /* Cyrillic o */,
+      'a'.repeat(32),
+      'a'.repeat(33),
+      '-pro',
+      '_pro',
+      'pro-',
+      'toString',
+      '__proto__',
+      'constructor',
+      'hasOwnProperty',
+      'valueOf',
+      '0',
+      '',
+    ),
+  },
   { weight: 1, arbitrary: fc.oneof(oddString, anyScalar, fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,31}$/)) },
 );
 const orderId = fc.oneof(
@@ -84,7 +153,10 @@ const orderId = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('', '../x', 'x'.repeat(64), 'x'.repeat(65), '0'.repeat(53), 'pending_', 'pending_~', '~', '\u0000', 'a\ud800') },
   { weight: 1, arbitrary: fc.oneof(oddString, anyScalar, fc.stringMatching(/^[0-9a-f]{32}_[0-9a-z]{9}_[0-9a-f]{10}$/)) },
 );
-const check = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(true, false, undefined) }, { weight: 1, arbitrary: fc.constantFrom('true', 1, 0, null, [], {}) });
+const check = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(true, false, undefined) },
+  { weight: 1, arbitrary: fc.constantFrom('true', 1, 0, null, [], {}) },
+);
 const limit = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(0, 1, 2, 99, 100, 101, undefined, null) },
   { weight: 2, arbitrary: fc.constantFrom(-1, 1.5, '10', '1', true, 2 ** 53, 1e308, -0, [], {}) },
@@ -100,7 +172,28 @@ const cursor = fc.oneof(
 /** Fields a create must never take (the price comes from the catalog), and other keys no op takes. */
 const extraKey = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('amount', 'price', 'title', 'total_amount', 'totalAmount', 'currency', 'discount', 'quantity', 'subject') },
-  { weight: 2, arbitrary: fc.constantFrom('accountId', 'uid', 'userId', 'buyer_id', 'status', 'tradeNo', 'notify_url', 'createdAt', 'orderId', 'sku', 'cursor', 'limit', 'check', 'constructor', 'prototype', 'toString', '') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'accountId',
+      'uid',
+      'userId',
+      'buyer_id',
+      'status',
+      'tradeNo',
+      'notify_url',
+      'createdAt',
+      'orderId',
+      'sku',
+      'cursor',
+      'limit',
+      'check',
+      'constructor',
+      'prototype',
+      'toString',
+      '',
+    ),
+  },
   { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 10 }), oddString) },
 );
 const extraValue = fc.oneof(fc.constantFrom('0.01', 0.01, '0', 0, -1, '9.90', '1e-9', 'NaN', '@@V0@@', '@@VT0@@', '99999999999.99'), value);
@@ -129,18 +222,25 @@ interface RawSpec {
 type Spec = EventSpec | RawSpec;
 
 const anyEvent: fc.Arbitrary<Spec> = fc
-  .record(
-    { sid, op, sku, orderId, check, limit, cursor, extra: fc.dictionary(extraKey, extraValue, { maxKeys: 3 }) },
-    { requiredKeys: ['sid', 'op'] },
-  )
+  .record({ sid, op, sku, orderId, check, limit, cursor, extra: fc.dictionary(extraKey, extraValue, { maxKeys: 3 }) }, { requiredKeys: ['sid', 'op'] })
   .map(({ extra, ...e }) => ({ kind: 'event', event: { ...e, ...(extra ?? {}) } }));
 
 /** Events that are valid in every part except, sometimes, the order named: the fuzzer's own orders, lists and cursors. */
 const validEvent: fc.Arbitrary<Spec> = fc
   .oneof(
     { weight: 3, arbitrary: fc.record({ op: fc.constant('create'), sku: fc.constantFrom(...SKUS) }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('get'), orderId: fc.oneof(ownOrderRef, victimOrderRef), check: fc.constantFrom(undefined, true, false) }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('list'), limit: fc.constantFrom(undefined, 1, 2, 5, 100), cursor: fc.oneof(fc.constant(undefined), ownCursor, victimCursor) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ op: fc.constant('get'), orderId: fc.oneof(ownOrderRef, victimOrderRef), check: fc.constantFrom(undefined, true, false) }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('list'),
+        limit: fc.constantFrom(undefined, 1, 2, 5, 100),
+        cursor: fc.oneof(fc.constant(undefined), ownCursor, victimCursor),
+      }),
+    },
     { weight: 1, arbitrary: fc.constant({ op: 'catalog' }) },
   )
   .map((e) => ({ kind: 'event', event: { sid: '@@SIDF@@', ...e } }));
@@ -153,7 +253,14 @@ const wellFormed = fc.oneof(
   fc.constant({ op: 'catalog' }),
 );
 const badSession: fc.Arbitrary<Spec> = fc
-  .tuple(wellFormed.map((event) => ({ kind: 'event' as const, event })), fc.oneof(fc.constantFrom('@@SIDV@@', '@@SIDV2@@', '@@SIDF@@x', 'A'.repeat(43), 'A'.repeat(128)), fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), fc.string({ minLength: 1, maxLength: 40 })))
+  .tuple(
+    wellFormed.map((event) => ({ kind: 'event' as const, event })),
+    fc.oneof(
+      fc.constantFrom('@@SIDV@@', '@@SIDV2@@', '@@SIDF@@x', 'A'.repeat(43), 'A'.repeat(128)),
+      fc.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      fc.string({ minLength: 1, maxLength: 40 }),
+    ),
+  )
   .map(([s, sid]) => ({ ...(s as EventSpec), event: { ...(s as EventSpec).event, sid }, session: 'bad' as const }));
 
 /** A valid create with one field too many, one of the price's or the order's: must be refused. */
@@ -227,10 +334,16 @@ const rawText: fc.Arbitrary<Spec> = fc
 
 /** Events at and around the 4 KB limit (whitespace padding keeps them valid JSON), and far over it. */
 const huge: fc.Arbitrary<Spec> = fc.oneof(
-  fc.tuple(validEvent, fc.constantFrom(MAX_EVENT_BYTES - 1, MAX_EVENT_BYTES, MAX_EVENT_BYTES + 1, 5_000, 100_000, 200_000)).map(([s, padTo]) => ({ ...(s as EventSpec), padTo })),
+  fc
+    .tuple(validEvent, fc.constantFrom(MAX_EVENT_BYTES - 1, MAX_EVENT_BYTES, MAX_EVENT_BYTES + 1, 5_000, 100_000, 200_000))
+    .map(([s, padTo]) => ({ ...(s as EventSpec), padTo })),
   fc.integer({ min: 3_900, max: 300_000 }).map((n) => ({ kind: 'event' as const, event: { sid: '@@SIDF@@', op: 'create', sku: 'p'.repeat(n) } })),
-  fc.integer({ min: 3_900, max: 300_000 }).map((n) => ({ kind: 'event' as const, event: { sid: '@@SIDF@@', op: 'get', orderId: '@@V0@@'.repeat(Math.ceil(n / 53)) } })),
-  fc.integer({ min: 3_900, max: 300_000 }).map((n) => ({ kind: 'event' as const, event: { sid: '@@SIDF@@', op: 'create', sku: 'pro', amount: '0.01', pad: ' '.repeat(n) } })),
+  fc
+    .integer({ min: 3_900, max: 300_000 })
+    .map((n) => ({ kind: 'event' as const, event: { sid: '@@SIDF@@', op: 'get', orderId: '@@V0@@'.repeat(Math.ceil(n / 53)) } })),
+  fc
+    .integer({ min: 3_900, max: 300_000 })
+    .map((n) => ({ kind: 'event' as const, event: { sid: '@@SIDF@@', op: 'create', sku: 'pro', amount: '0.01', pad: ' '.repeat(n) } })),
 );
 
 // ---- the run ---------------------------------------------------------------------------------
@@ -238,7 +351,7 @@ const huge: fc.Arbitrary<Spec> = fc.oneof(
 interface Answer {
   status: number;
   headers: Record<string, string>;
-  body: any;  
+  body: any;
   text: string;
 }
 
@@ -389,7 +502,8 @@ describe('fuzzing pay through FC', () => {
     const item = catalog[order.sku];
     if (!item || order.amount !== item.amount || order.title !== item.title) throw new Error(`order not at the catalog's price and title: ${where}`);
     if (!STATUSES.has(order.status) || !ISO.test(order.createdAt)) throw new Error(`malformed order: ${where}`);
-    for (const k of ['paidAt', 'closedAt', 'refundedAt'] as const) if (order[k] !== undefined && !ISO.test(order[k]!)) throw new Error(`malformed ${k}: ${where}`);
+    for (const k of ['paidAt', 'closedAt', 'refundedAt'] as const)
+      if (order[k] !== undefined && !ISO.test(order[k]!)) throw new Error(`malformed ${k}: ${where}`);
     if (order.tradeNo !== undefined && !/^\d{28}$/.test(order.tradeNo)) throw new Error(`malformed tradeNo: ${where}`);
     return order;
   }
@@ -429,7 +543,8 @@ describe('fuzzing pay through FC', () => {
           // The price comes from the catalog: a create that carried anything but sid, op and sku must not have been served.
           if (Object.keys(sent).some((k) => !['sid', 'op', 'sku'].includes(k))) throw new Error(`a create with extra fields was served: ${where}`);
           const order = checkOrder(b.data, where);
-          if (order.sku !== sent.sku || order.status !== 'WAIT_BUYER_PAY' || !order.tradeNo || 'cursor' in b) throw new Error(`malformed create answer: ${where}`);
+          if (order.sku !== sent.sku || order.status !== 'WAIT_BUYER_PAY' || !order.tradeNo || 'cursor' in b)
+            throw new Error(`malformed create answer: ${where}`);
           ownOrders.push(order.orderId);
           created++;
           break;
@@ -464,67 +579,79 @@ describe('fuzzing pay through FC', () => {
       if (bytes.length > MAX_EVENT_BYTES && outcome !== 'PayloadTooLarge') throw new Error(`over the limit and not PayloadTooLarge: ${where}`);
       if (bytes.length <= MAX_EVENT_BYTES && outcome === 'PayloadTooLarge') throw new Error(`within the limit and PayloadTooLarge: ${where}`);
     }
-    if (spec.kind === 'event' && spec.session === 'bad' && outcome !== 'SessionInvalid') throw new Error(`a valid event under no session answered ${outcome}: ${where}`);
+    if (spec.kind === 'event' && spec.session === 'bad' && outcome !== 'SessionInvalid')
+      throw new Error(`a valid event under no session answered ${outcome}: ${where}`);
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     return outcome;
   }
 
-  it(`answers ${RUNS} random events with a structured error or the fuzzer's own data, never touching the victim's orders or the catalog's prices`, async () => {
-    const before = await victimRows();
-    // Both orders and their pending rows (only the reconcile timer drops a settled order's pending row).
-    expect(JSON.parse(before).map((r: StoredRow) => r.key.orderId).sort()).toEqual([...victimOrders.map((o) => o.orderId), ...victimOrders.map((o) => `pending_${o.orderId}`)].sort());
-    const anySpec = fc.oneof(
-      { weight: 5, arbitrary: anyEvent },
-      { weight: 4, arbitrary: validEvent },
-      { weight: 1, arbitrary: pricedCreate },
-      { weight: 2, arbitrary: spliced },
-      { weight: 2, arbitrary: rawText },
-      { weight: 1, arbitrary: huge },
-      { weight: 1, arbitrary: badSession },
-    );
-    await fc.assert(
-      fc.asyncProperty(anySpec, async (spec) => {
-        const outcome = await send(spec);
-        // A create with any field beyond sid, op and sku is refused (send checks what was parsed; this, what was meant).
-        const fields = spec.kind === 'event' ? Object.keys(spec.event).filter((k) => spec.event[k] !== undefined) : [];
-        if (spec.kind === 'event' && spec.event.op === 'create' && fields.some((k) => !['sid', 'op', 'sku'].includes(k)) && outcome === 'ok') {
-          throw new Error(`create with ${fields.join(', ')} was served`);
-        }
-      }),
-      {
-        numRuns: RUNS,
-        endOnFailure: true,
-        reporter: (run) => {
-          if (run.failed) throw new Error(`${String((run.errorInstance as Error)?.message ?? run.errorInstance).slice(0, 2_000)}\n(replay: seed ${run.seed}, path ${run.counterexamplePath})`);
+  it(
+    `answers ${RUNS} random events with a structured error or the fuzzer's own data, never touching the victim's orders or the catalog's prices`,
+    async () => {
+      const before = await victimRows();
+      // Both orders and their pending rows (only the reconcile timer drops a settled order's pending row).
+      expect(
+        JSON.parse(before)
+          .map((r: StoredRow) => r.key.orderId)
+          .sort(),
+      ).toEqual([...victimOrders.map((o) => o.orderId), ...victimOrders.map((o) => `pending_${o.orderId}`)].sort());
+      const anySpec = fc.oneof(
+        { weight: 5, arbitrary: anyEvent },
+        { weight: 4, arbitrary: validEvent },
+        { weight: 1, arbitrary: pricedCreate },
+        { weight: 2, arbitrary: spliced },
+        { weight: 2, arbitrary: rawText },
+        { weight: 1, arbitrary: huge },
+        { weight: 1, arbitrary: badSession },
+      );
+      await fc.assert(
+        fc.asyncProperty(anySpec, async (spec) => {
+          const outcome = await send(spec);
+          // A create with any field beyond sid, op and sku is refused (send checks what was parsed; this, what was meant).
+          const fields = spec.kind === 'event' ? Object.keys(spec.event).filter((k) => spec.event[k] !== undefined) : [];
+          if (spec.kind === 'event' && spec.event.op === 'create' && fields.some((k) => !['sid', 'op', 'sku'].includes(k)) && outcome === 'ok') {
+            throw new Error(`create with ${fields.join(', ')} was served`);
+          }
+        }),
+        {
+          numRuns: RUNS,
+          endOnFailure: true,
+          reporter: (run) => {
+            if (run.failed)
+              throw new Error(
+                `${String((run.errorInstance as Error)?.message ?? run.errorInstance).slice(0, 2_000)}\n(replay: seed ${run.seed}, path ${run.counterexamplePath})`,
+              );
+          },
         },
-      },
-    );
+      );
 
-    // The victim's orders and pending row, byte for byte.
-    expect(await victimRows()).toBe(before);
+      // The victim's orders and pending row, byte for byte.
+      expect(await victimRows()).toBe(before);
 
-    // Every order in the table: at the catalog's price and title, one of the two accounts', and
-    // the fuzzer has exactly the orders its served creates made (a refused create wrote nothing).
-    const rows = (await orderRows(cloud)).filter((r) => !String(r.key.orderId).startsWith('pending_'));
-    const wrong = rows.filter((r) => {
-      const item = catalog[String(r.columns.sku)];
-      return !item || r.columns.amount !== item.amount || r.columns.title !== item.title;
-    });
-    expect(wrong).toEqual([]);
-    expect(rows.filter((r) => r.columns.accountId !== fuzzer.accountId && r.columns.accountId !== victim.accountId)).toEqual([]);
-    const fuzzerRows = rows.filter((r) => r.columns.accountId === fuzzer.accountId);
-    expect(fuzzerRows.map((r) => r.key.orderId).sort()).toEqual([...ownOrders].sort());
-    expect(fuzzerRows.every((r) => String(r.key.orderId).startsWith(fuzzerPrefix))).toBe(true);
+      // Every order in the table: at the catalog's price and title, one of the two accounts', and
+      // the fuzzer has exactly the orders its served creates made (a refused create wrote nothing).
+      const rows = (await orderRows(cloud)).filter((r) => !String(r.key.orderId).startsWith('pending_'));
+      const wrong = rows.filter((r) => {
+        const item = catalog[String(r.columns.sku)];
+        return !item || r.columns.amount !== item.amount || r.columns.title !== item.title;
+      });
+      expect(wrong).toEqual([]);
+      expect(rows.filter((r) => r.columns.accountId !== fuzzer.accountId && r.columns.accountId !== victim.accountId)).toEqual([]);
+      const fuzzerRows = rows.filter((r) => r.columns.accountId === fuzzer.accountId);
+      expect(fuzzerRows.map((r) => r.key.orderId).sort()).toEqual([...ownOrders].sort());
+      expect(fuzzerRows.every((r) => String(r.key.orderId).startsWith(fuzzerPrefix))).toBe(true);
 
-    expect(cases).toBeGreaterThanOrEqual(RUNS);
-    // Refusals and successes of every kind were exercised, not just one.
-    expect(outcomes.ok).toBeGreaterThan(RUNS / 10);
-    expect(outcomes.BadRequest).toBeGreaterThan(RUNS / 5);
-    expect(outcomes.NotFound).toBeGreaterThan(RUNS / 50);
-    expect(outcomes.PayloadTooLarge).toBeGreaterThan(0);
-    expect(outcomes.SessionInvalid).toBeGreaterThan(0);
-    expect(created).toBeGreaterThan(RUNS / 50);
-  }, Math.max(60_000, RUNS * 40));
+      expect(cases).toBeGreaterThanOrEqual(RUNS);
+      // Refusals and successes of every kind were exercised, not just one.
+      expect(outcomes.ok).toBeGreaterThan(RUNS / 10);
+      expect(outcomes.BadRequest).toBeGreaterThan(RUNS / 5);
+      expect(outcomes.NotFound).toBeGreaterThan(RUNS / 50);
+      expect(outcomes.PayloadTooLarge).toBeGreaterThan(0);
+      expect(outcomes.SessionInvalid).toBeGreaterThan(0);
+      expect(created).toBeGreaterThan(RUNS / 50);
+    },
+    Math.max(60_000, RUNS * 40),
+  );
 
   it('the victim still reads exactly its two orders, unchanged', async () => {
     const res = await rawPay(victim.sts, Buffer.from(JSON.stringify({ sid: victim.sessionId, op: 'list' })));
@@ -546,7 +673,15 @@ describe('fuzzing pay through FC', () => {
       }
     });
     expect(payLines.length).toBeGreaterThanOrEqual(cases);
-    for (const l of payLines) expect(l).toEqual(expect.objectContaining({ requestId: expect.any(String), op: expect.any(String), outcome: expect.stringMatching(/^(ok|error)$/), ms: expect.any(Number) }));
+    for (const l of payLines)
+      expect(l).toEqual(
+        expect.objectContaining({
+          requestId: expect.any(String),
+          op: expect.any(String),
+          outcome: expect.stringMatching(/^(ok|error)$/),
+          ms: expect.any(Number),
+        }),
+      );
     // A line names the session by fingerprint only, and never holds a victim's order id.
     const victimIds = victimOrders.map((o) => o.orderId);
     expect(payLines.filter((l) => victimIds.includes(l.order))).toEqual([]);

@@ -30,7 +30,15 @@ interface Recipe {
 }
 
 const b64url = fc.stringMatching(/^[A-Za-z0-9_-]{43}$/);
-const anyJson = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.constant({ __proto__: 1 }));
+const anyJson = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant([]),
+  fc.constant({}),
+  fc.constant({ __proto__: 1 }),
+);
 const recipe: fc.Arbitrary<Recipe> = fc.record({
   method: fc.oneof({ weight: 12, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') }),
   contentType: fc.constantFrom(
@@ -55,11 +63,24 @@ const recipe: fc.Arbitrary<Recipe> = fc.record({
     },
     { requiredKeys: [] },
   ),
-  randomCode: fc.oneof(fc.stringMatching(/^[\x21-\x7e]{1,128}$/), fc.string({ maxLength: 200 }), fc.constantFrom('', ' ', 'a'.repeat(129), '\u00e9t\u00e9', '\ud800', '😀')),
+  randomCode: fc.oneof(
+    fc.stringMatching(/^[\x21-\x7e]{1,128}$/),
+    fc.string({ maxLength: 200 }),
+    fc.constantFrom('', ' ', 'a'.repeat(129), '\u00e9t\u00e9', '\ud800', '😀'),
+  ),
   randomSid: fc.oneof(b64url, fc.string({ maxLength: 130 }), fc.constantFrom('', 'A'.repeat(43), 'A'.repeat(128), 'A'.repeat(129), '\u202e'.repeat(43))),
   other: anyJson,
-  raw: fc.oneof(fc.string({ maxLength: 300 }), fc.string({ maxLength: 300, unit: 'binary' }), fc.json(), fc.constantFrom('', '{', 'null', '[]', '"x"', 'authCode=', 'authCode=%ZZ', '{"authCode":1}', '\ufeff{"authCode":"x"}', '['.repeat(100000).slice(0, 8000))),
-  pad: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 7000, max: 9000 }) }, { weight: 1, arbitrary: fc.integer({ min: 8193, max: 60_000 }) }),
+  raw: fc.oneof(
+    fc.string({ maxLength: 300 }),
+    fc.string({ maxLength: 300, unit: 'binary' }),
+    fc.json(),
+    fc.constantFrom('', '{', 'null', '[]', '"x"', 'authCode=', 'authCode=%ZZ', '{"authCode":1}', '\ufeff{"authCode":"x"}', '['.repeat(100000).slice(0, 8000)),
+  ),
+  pad: fc.oneof(
+    { weight: 8, arbitrary: fc.constant(0) },
+    { weight: 1, arbitrary: fc.integer({ min: 7000, max: 9000 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 8193, max: 60_000 }) },
+  ),
 });
 
 describe('fuzzing the session function through its HTTP trigger', () => {
@@ -107,7 +128,15 @@ describe('fuzzing the session function through its HTTP trigger', () => {
     }
     if (f.sessionId !== undefined) {
       const own = [...live][0] ?? checked.sessionId;
-      let sid = { checked: checked.sessionId, own, random43: r.randomSid, flipped: flip(checked.sessionId), truncated: checked.sessionId.slice(0, 42), extended: `${checked.sessionId}A`, other: r.other }[f.sessionId];
+      let sid = {
+        checked: checked.sessionId,
+        own,
+        random43: r.randomSid,
+        flipped: flip(checked.sessionId),
+        truncated: checked.sessionId.slice(0, 42),
+        extended: `${checked.sessionId}A`,
+        other: r.other,
+      }[f.sessionId];
       // The fuzzer never logs the checked session out, so that it can be checked afterwards.
       if (values.action === 'logout' && sid === checked.sessionId) sid = flip(checked.sessionId);
       values.sessionId = sid;
@@ -115,75 +144,92 @@ describe('fuzzing the session function through its HTTP trigger', () => {
     if (r.pad) values.pad = 'p'.repeat(r.pad);
     let body: string;
     if (r.encoding === 'json') body = JSON.stringify(values);
-    else if (r.encoding === 'form') body = new URLSearchParams(Object.entries(values).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')])).toString();
+    else if (r.encoding === 'form')
+      body = new URLSearchParams(
+        Object.entries(values).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]),
+      ).toString();
     else body = r.raw + (r.pad ? 'p'.repeat(r.pad) : '');
-    return { body: r.method === 'GET' || r.method === 'OPTIONS' ? undefined : body, genuine, sessionId: typeof values.sessionId === 'string' ? values.sessionId : undefined, action: values.action };
+    return {
+      body: r.method === 'GET' || r.method === 'OPTIONS' ? undefined : body,
+      genuine,
+      sessionId: typeof values.sessionId === 'string' ? values.sessionId : undefined,
+      action: values.action,
+    };
   }
 
-  it(`answers ${RUNS} random requests with a structured 4xx or a valid success; sessions stay exactly the known ones`, async () => {
-    await fc.assert(
-      fc.asyncProperty(recipe, async (r) => {
-        cases++;
-        const { body, sessionId } = await build(r);
-        const headers: Record<string, string> = {};
-        if (r.contentType) headers['content-type'] = r.contentType;
-        const res = await fetch(cloud.config.SessionUrl, { method: r.method, headers, body });
-        const text = await res.text();
-        const where = `${r.method} ${r.contentType} ${JSON.stringify((body ?? '').slice(0, 200))} → ${res.status} ${text.slice(0, 300)}`;
-        if (res.headers.get('x-fc-error-type') || res.status >= 500) throw new Error(`crash or 5xx: ${where}`);
-        if (STACK_FRAME.test(text)) throw new Error(`stack trace: ${where}`);
-        let answer: any;
-        try {
-          answer = JSON.parse(text);
-        } catch {
-          throw new Error(`not JSON: ${where}`);
-        }
-        let outcome: string;
-        if (r.method !== 'POST') {
-          // FC's trigger refuses other methods before the function runs, in FC's own error shape.
-          if (res.status !== 405 || answer.ErrorCode !== 'MethodNotAllowed') throw new Error(`non-POST not refused: ${where}`);
-          outcome = 'fc:MethodNotAllowed';
-        } else if (res.status === 200) {
-          if (answer.ok === true && Object.keys(answer).length === 1) {
-            outcome = 'logout';
-            if (sessionId) live.delete(sessionId);
-          } else {
-            const sts = answer.sts ?? {};
-            const shaped =
-              typeof answer.sessionId === 'string' && /^[A-Za-z0-9_-]{43}$/.test(answer.sessionId) && !Number.isNaN(Date.parse(answer.expiresAt)) &&
-              ['AccessKeyId', 'AccessKeySecret', 'SecurityToken', 'Expiration'].every((k) => typeof sts[k] === 'string');
-            if (!shaped) throw new Error(`malformed success: ${where}`);
-            if (answer.sessionId === sessionId) {
-              outcome = 'refresh';
-              if (sessionId !== checked.sessionId && !live.has(answer.sessionId)) throw new Error(`refresh of a session nobody holds succeeded: ${where}`);
-            } else {
-              outcome = 'login';
-              live.add(answer.sessionId);
-            }
-            const rest = JSON.stringify({ ...answer, sessionId: undefined, sts: undefined });
-            const leaked = secrets.foundIn(rest);
-            if (leaked.length) throw new Error(`secret in answer (${leaked.join(', ')}): ${where}`);
-            secrets.addSession(answer);
+  it(
+    `answers ${RUNS} random requests with a structured 4xx or a valid success; sessions stay exactly the known ones`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(recipe, async (r) => {
+          cases++;
+          const { body, sessionId } = await build(r);
+          const headers: Record<string, string> = {};
+          if (r.contentType) headers['content-type'] = r.contentType;
+          const res = await fetch(cloud.config.SessionUrl, { method: r.method, headers, body });
+          const text = await res.text();
+          const where = `${r.method} ${r.contentType} ${JSON.stringify((body ?? '').slice(0, 200))} → ${res.status} ${text.slice(0, 300)}`;
+          if (res.headers.get('x-fc-error-type') || res.status >= 500) throw new Error(`crash or 5xx: ${where}`);
+          if (STACK_FRAME.test(text)) throw new Error(`stack trace: ${where}`);
+          let answer: any;
+          try {
+            answer = JSON.parse(text);
+          } catch {
+            throw new Error(`not JSON: ${where}`);
           }
-        } else {
-          if (!isErrorBody(answer) || STATUS[answer.error.code] !== res.status) throw new Error(`not a structured 4xx: ${where}`);
-          const leaked = secrets.foundIn(text);
-          if (leaked.length) throw new Error(`secret in answer (${leaked.join(', ')}): ${where}`);
-          outcome = answer.error.code;
-        }
-        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      }),
-      { numRuns: RUNS, endOnFailure: true },
-    );
+          let outcome: string;
+          if (r.method !== 'POST') {
+            // FC's trigger refuses other methods before the function runs, in FC's own error shape.
+            if (res.status !== 405 || answer.ErrorCode !== 'MethodNotAllowed') throw new Error(`non-POST not refused: ${where}`);
+            outcome = 'fc:MethodNotAllowed';
+          } else if (res.status === 200) {
+            if (answer.ok === true && Object.keys(answer).length === 1) {
+              outcome = 'logout';
+              if (sessionId) live.delete(sessionId);
+            } else {
+              const sts = answer.sts ?? {};
+              const shaped =
+                typeof answer.sessionId === 'string' &&
+                /^[A-Za-z0-9_-]{43}$/.test(answer.sessionId) &&
+                !Number.isNaN(Date.parse(answer.expiresAt)) &&
+                ['AccessKeyId', 'AccessKeySecret', 'SecurityToken', 'Expiration'].every((k) => typeof sts[k] === 'string');
+              if (!shaped) throw new Error(`malformed success: ${where}`);
+              if (answer.sessionId === sessionId) {
+                outcome = 'refresh';
+                if (sessionId !== checked.sessionId && !live.has(answer.sessionId)) throw new Error(`refresh of a session nobody holds succeeded: ${where}`);
+              } else {
+                outcome = 'login';
+                live.add(answer.sessionId);
+              }
+              const rest = JSON.stringify({ ...answer, sessionId: undefined, sts: undefined });
+              const leaked = secrets.foundIn(rest);
+              if (leaked.length) throw new Error(`secret in answer (${leaked.join(', ')}): ${where}`);
+              secrets.addSession(answer);
+            }
+          } else {
+            if (!isErrorBody(answer) || STATUS[answer.error.code] !== res.status) throw new Error(`not a structured 4xx: ${where}`);
+            const leaked = secrets.foundIn(text);
+            if (leaked.length) throw new Error(`secret in answer (${leaked.join(', ')}): ${where}`);
+            outcome = answer.error.code;
+          }
+          outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        }),
+        { numRuns: RUNS, endOnFailure: true },
+      );
 
-    // The sessions table holds exactly the checked session and the fuzzer's live ones.
-    const rows = (await tableRows(cloud, 'sessions')).map((r) => String(r.key.sid)).sort();
-    expect(rows).toEqual([checked.sessionId, ...live].map(sessionKey).sort());
-    expect((await fetch(cloud.config.SessionUrl, { method: 'POST', body: JSON.stringify({ action: 'refresh', sessionId: checked.sessionId }) })).status).toBe(200);
-    expect((await dbCall(cloud, checked, { op: 'list' })).body).toEqual({ data: [], cursor: null });
-    expect(cases).toBeGreaterThanOrEqual(RUNS);
-    for (const o of ['BadRequest', 'AuthCodeInvalid', 'SessionInvalid', 'PayloadTooLarge', 'login', 'refresh', 'logout']) expect(outcomes[o]).toBeGreaterThan(0);
-  }, Math.max(30_000, RUNS * 20));
+      // The sessions table holds exactly the checked session and the fuzzer's live ones.
+      const rows = (await tableRows(cloud, 'sessions')).map((r) => String(r.key.sid)).sort();
+      expect(rows).toEqual([checked.sessionId, ...live].map(sessionKey).sort());
+      expect((await fetch(cloud.config.SessionUrl, { method: 'POST', body: JSON.stringify({ action: 'refresh', sessionId: checked.sessionId }) })).status).toBe(
+        200,
+      );
+      expect((await dbCall(cloud, checked, { op: 'list' })).body).toEqual({ data: [], cursor: null });
+      expect(cases).toBeGreaterThanOrEqual(RUNS);
+      for (const o of ['BadRequest', 'AuthCodeInvalid', 'SessionInvalid', 'PayloadTooLarge', 'login', 'refresh', 'logout'])
+        expect(outcomes[o]).toBeGreaterThan(0);
+    },
+    Math.max(30_000, RUNS * 20),
+  );
 
   it('no function log line carries a secret or a stack trace', () => {
     const bad = cloud.functionLogs.filter((l) => secrets.foundIn(l).length > 0 || STACK_FRAME.test(l));

@@ -106,9 +106,7 @@ describe('security', () => {
             `{"sid":"${attacker.sessionId}","op":"get","id":"${id}","uid":"${v.userId}","uid":"${v.accountId}"}` as unknown as Record<string, unknown>,
           );
         }
-        const answers = await Promise.all(
-          attempts.map((e) => (typeof e === 'string' ? rawInvoke(cloud, attacker.sts, e) : dbCall(cloud, attacker, e))),
-        );
+        const answers = await Promise.all(attempts.map((e) => (typeof e === 'string' ? rawInvoke(cloud, attacker.sts, e) : dbCall(cloud, attacker, e))));
         answers.forEach((ans, i) => {
           figures.crossUserRequests++;
           expect(ans.status).toBe(200);
@@ -175,7 +173,8 @@ describe('security', () => {
       expect(new Set(dbCodes.filter((_, i) => shaped[i]))).toEqual(new Set(['SessionInvalid']));
       expect(new Set(refreshCodes.filter((_, i) => shaped[i]))).toEqual(new Set(['SessionInvalid']));
       const malformed: Record<string, number> = {};
-      for (const c of [...dbCodes.filter((_, i) => !shaped[i]).map((c) => `db:${c}`), ...refreshCodes.filter((_, i) => !shaped[i]).map((c) => `refresh:${c}`)]) malformed[c] = (malformed[c] ?? 0) + 1;
+      for (const c of [...dbCodes.filter((_, i) => !shaped[i]).map((c) => `db:${c}`), ...refreshCodes.filter((_, i) => !shaped[i]).map((c) => `refresh:${c}`)])
+        malformed[c] = (malformed[c] ?? 0) + 1;
       report('guessed session ids of another shape', malformed);
       for (const [i, c] of dbCodes.entries()) if (!shaped[i]) expect(['SessionInvalid', 'BadRequest']).toContain(c);
       for (const [i, c] of refreshCodes.entries()) if (!shaped[i]) expect(['SessionInvalid', 'BadRequest']).toContain(c);
@@ -212,7 +211,11 @@ describe('security', () => {
         for (const body of [{ authCode: code }, `authCode=${encodeURIComponent(code)}`]) {
           const again = await postSession(cloud, body, typeof body === 'string' ? { headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {});
           if (again.status === 200) accepted++;
-          expect({ status: again.status, code: again.body.error?.code, sessionId: again.body.sessionId }).toEqual({ status: 401, code: 'AuthCodeInvalid', sessionId: undefined });
+          expect({ status: again.status, code: again.body.error?.code, sessionId: again.body.sessionId }).toEqual({
+            status: 401,
+            code: 'AuthCodeInvalid',
+            sessionId: undefined,
+          });
         }
       }
       figures.replayedAuthCodesAccepted = accepted;
@@ -268,13 +271,79 @@ describe('security', () => {
         ['DescribeTable', () => client.describeTable({ tableName: env.OBJECTS_TABLE })],
         ['GetRow own', () => client.getRow({ tableName: env.OBJECTS_TABLE, primaryKey: own, maxVersions: 1 })],
         ['GetRow victim', () => client.getRow({ tableName: env.OBJECTS_TABLE, primaryKey: victim, maxVersions: 1 })],
-        ['GetRange objects', () => client.getRange({ tableName: env.OBJECTS_TABLE, direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ uid: TableStore.INF_MIN }, { collection: TableStore.INF_MIN }, { id: TableStore.INF_MIN }], exclusiveEndPrimaryKey: [{ uid: TableStore.INF_MAX }, { collection: TableStore.INF_MAX }, { id: TableStore.INF_MAX }], maxVersions: 1 })],
-        ['GetRange sessions', () => client.getRange({ tableName: env.SESSIONS_TABLE, direction: TableStore.Direction.FORWARD, inclusiveStartPrimaryKey: [{ sid: TableStore.INF_MIN }], exclusiveEndPrimaryKey: [{ sid: TableStore.INF_MAX }], maxVersions: 1 })],
-        ['PutRow victim', () => client.putRow({ tableName: env.OBJECTS_TABLE, primaryKey: victim, condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), attributeColumns: [{ doc: '{"text":"pwned"}' }] })],
-        ['PutRow session', () => client.putRow({ tableName: env.SESSIONS_TABLE, primaryKey: [{ sid: 'forged' }], condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), attributeColumns: [{ accountId: users[1].accountId }, { expiresAt: TableStore.Long.fromNumber(Date.now() + 1e9) }] })],
-        ['UpdateRow victim', () => client.updateRow({ tableName: env.OBJECTS_TABLE, primaryKey: victim, condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), updateOfAttributeColumns: [{ PUT: [{ doc: '{}' }] }] })],
-        ['DeleteRow victim', () => client.deleteRow({ tableName: env.OBJECTS_TABLE, primaryKey: victim, condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null) })],
-        ['BatchWriteRow victim', () => client.batchWriteRow({ tables: [{ tableName: env.OBJECTS_TABLE, rows: [{ type: 'DELETE', condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), primaryKey: victim }] }] })],
+        [
+          'GetRange objects',
+          () =>
+            client.getRange({
+              tableName: env.OBJECTS_TABLE,
+              direction: TableStore.Direction.FORWARD,
+              inclusiveStartPrimaryKey: [{ uid: TableStore.INF_MIN }, { collection: TableStore.INF_MIN }, { id: TableStore.INF_MIN }],
+              exclusiveEndPrimaryKey: [{ uid: TableStore.INF_MAX }, { collection: TableStore.INF_MAX }, { id: TableStore.INF_MAX }],
+              maxVersions: 1,
+            }),
+        ],
+        [
+          'GetRange sessions',
+          () =>
+            client.getRange({
+              tableName: env.SESSIONS_TABLE,
+              direction: TableStore.Direction.FORWARD,
+              inclusiveStartPrimaryKey: [{ sid: TableStore.INF_MIN }],
+              exclusiveEndPrimaryKey: [{ sid: TableStore.INF_MAX }],
+              maxVersions: 1,
+            }),
+        ],
+        [
+          'PutRow victim',
+          () =>
+            client.putRow({
+              tableName: env.OBJECTS_TABLE,
+              primaryKey: victim,
+              condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+              attributeColumns: [{ doc: '{"text":"pwned"}' }],
+            }),
+        ],
+        [
+          'PutRow session',
+          () =>
+            client.putRow({
+              tableName: env.SESSIONS_TABLE,
+              primaryKey: [{ sid: 'forged' }],
+              condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+              attributeColumns: [{ accountId: users[1].accountId }, { expiresAt: TableStore.Long.fromNumber(Date.now() + 1e9) }],
+            }),
+        ],
+        [
+          'UpdateRow victim',
+          () =>
+            client.updateRow({
+              tableName: env.OBJECTS_TABLE,
+              primaryKey: victim,
+              condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+              updateOfAttributeColumns: [{ PUT: [{ doc: '{}' }] }],
+            }),
+        ],
+        [
+          'DeleteRow victim',
+          () =>
+            client.deleteRow({
+              tableName: env.OBJECTS_TABLE,
+              primaryKey: victim,
+              condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+            }),
+        ],
+        [
+          'BatchWriteRow victim',
+          () =>
+            client.batchWriteRow({
+              tables: [
+                {
+                  tableName: env.OBJECTS_TABLE,
+                  rows: [{ type: 'DELETE', condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null), primaryKey: victim }],
+                },
+              ],
+            }),
+        ],
         ['BatchGetRow', () => client.batchGetRow({ tables: [{ tableName: env.OBJECTS_TABLE, primaryKey: [victim], maxVersions: 1 }] })],
       ];
       const results: Record<string, string> = {};
@@ -288,7 +357,8 @@ describe('security', () => {
         }
       }
       report('tablestore with client credentials', results);
-      for (const [name, code] of Object.entries(results)) expect([name, code]).toEqual([name, expect.stringMatching(/^(OTSNoPermissionAccess|OTSAuthFailed)$/)]);
+      for (const [name, code] of Object.entries(results))
+        expect([name, code]).toEqual([name, expect.stringMatching(/^(OTSNoPermissionAccess|OTSAuthFailed)$/)]);
       // And nothing changed: the victim's row and the sessions table are as they were.
       expect((await tableRows(cloud, 'sessions')).some((r) => r.key.sid === 'forged')).toBe(false);
       expect((await dbCall(cloud, users[1], { op: 'get', id: 'v1-a' })).body.data.text).toBe(marker(users[1].userId));
@@ -297,8 +367,19 @@ describe('security', () => {
     it('(d) STS AssumeRole with pop-core: the client credentials can assume no role', async () => {
       const env = cloud.fc.instance(cloud.config.ServiceName, cloud.config.SessionFunctionName)!.spec.environment;
       const sts = users[0].sts;
-      const client = new RPCClient({ endpoint: env.STS_ENDPOINT, apiVersion: '2015-04-01', accessKeyId: sts.AccessKeyId, accessKeySecret: sts.AccessKeySecret, securityToken: sts.SecurityToken });
-      const roles = [cloud.config.ClientRoleArn, env.CLIENT_ROLE_ARN, `acs:ram::${cloud.config.AccountId}:role/miniapp-fc`, `acs:ram::${cloud.config.AccountId}:role/admin`];
+      const client = new RPCClient({
+        endpoint: env.STS_ENDPOINT,
+        apiVersion: '2015-04-01',
+        accessKeyId: sts.AccessKeyId,
+        accessKeySecret: sts.AccessKeySecret,
+        securityToken: sts.SecurityToken,
+      });
+      const roles = [
+        cloud.config.ClientRoleArn,
+        env.CLIENT_ROLE_ARN,
+        `acs:ram::${cloud.config.AccountId}:role/miniapp-fc`,
+        `acs:ram::${cloud.config.AccountId}:role/admin`,
+      ];
       for (const RoleArn of roles) {
         let outcome: string;
         try {
@@ -345,7 +426,13 @@ describe('security', () => {
     it('the scan finds what it looks for (positive controls)', () => {
       expect(secrets.size).toBeGreaterThan(100);
       const s = users[0];
-      for (const planted of [s.sessionId, s.sts.AccessKeySecret, s.sts.SecurityToken, cloud.keys.app.privateKeyPem.split('\n').slice(2, 4).join(''), 'authusrB0123456789abcdef0123456789abcdef']) {
+      for (const planted of [
+        s.sessionId,
+        s.sts.AccessKeySecret,
+        s.sts.SecurityToken,
+        cloud.keys.app.privateKeyPem.split('\n').slice(2, 4).join(''),
+        'authusrB0123456789abcdef0123456789abcdef',
+      ]) {
         expect(secrets.foundIn(`{"x":"${planted}"}`).length).toBeGreaterThan(0);
       }
     });

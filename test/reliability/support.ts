@@ -33,7 +33,6 @@ export async function rawInvoke(cloud: LocalCloud, sts: StsCredentials, event: s
 export const dbCall = (cloud: LocalCloud, session: LoginAnswer, event: Record<string, unknown>): Promise<DbAnswer> =>
   rawInvoke(cloud, session.sts, JSON.stringify({ sid: session.sessionId, ...event }));
 
-
 /** The structured error shape both functions answer with. */
 export const isErrorBody = (b: unknown): b is { error: { code: string; message: string } } =>
   typeof b === 'object' &&

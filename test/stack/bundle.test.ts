@@ -50,7 +50,9 @@ function compilesSloppy(code: string): boolean {
 function catalogLiteral(catalog: Catalog): string {
   const str = (s: string) => JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : str(k));
-  return `{${Object.entries(catalog).map(([sku, p]) => `${key(sku)}:{title:${str(p.title)},amount:${str(p.amount)}}`).join(',')}}`;
+  return `{${Object.entries(catalog)
+    .map(([sku, p]) => `${key(sku)}:{title:${str(p.title)},amount:${str(p.amount)}}`)
+    .join(',')}}`;
 }
 
 describe('strictness detectors fire', () => {
@@ -92,21 +94,26 @@ describe('synthesized function bundles', () => {
   });
 
   it('exist for all five functions, each a different bundle', () => {
-    const functions = resourcesOfType(synthCached().template, 'ALIYUN::FC::Function').map(([, r]) => r.Properties?.FunctionName).sort();
+    const functions = resourcesOfType(synthCached().template, 'ALIYUN::FC::Function')
+      .map(([, r]) => r.Properties?.FunctionName)
+      .sort();
     expect(functions).toEqual(['db', 'notify', 'pay', 'reconcile', 'session']);
     expect(new Set(bundles().map(([, code]) => code)).size).toBe(functions.length);
   });
 
-  it("the pay bundle holds catalog.json exactly as lib/catalog.ts reads it at synth, and no other bundle holds it", () => {
+  it('the pay bundle holds catalog.json exactly as lib/catalog.ts reads it at synth, and no other bundle holds it', () => {
     const catalog = catalogLiteral(loadCatalog());
     const pay = bundleOf(PAY_FUNCTION);
     expect(pay).toContain(catalog);
-    const holders = bundles().filter(([, code]) => code.includes(catalog)).map(([, code]) => code === pay);
+    const holders = bundles()
+      .filter(([, code]) => code.includes(catalog))
+      .map(([, code]) => code === pay);
     expect(holders).toEqual([true]);
   });
 
   it('do not start with a "use strict" directive', () => {
-    for (const [id, code] of bundles()) expect({ id, directives: leadingDirectives(code) }).toEqual({ id, directives: expect.not.arrayContaining(['use strict']) });
+    for (const [id, code] of bundles())
+      expect({ id, directives: leadingDirectives(code) }).toEqual({ id, directives: expect.not.arrayContaining(['use strict']) });
   });
 
   it('compile as sloppy-mode CommonJS at top level', () => {
@@ -150,7 +157,16 @@ describe('lib/bundle.ts bundling options, on a probe that runs the hazardous tab
 
   it('control: the same entry bundled with the project tsconfig (strict) starts with "use strict" and breaks tablestore', () => {
     const outfile = path.join(tmp, 'strict', 'index.js');
-    esbuild.buildSync({ entryPoints: [path.join(fixture, 'index.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'silent' });
+    esbuild.buildSync({
+      entryPoints: [path.join(fixture, 'index.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: true,
+      logLevel: 'silent',
+    });
     const code = fs.readFileSync(outfile, 'utf8');
     expect(leadingDirectives(code)).toContain('use strict');
     expect(compilesSloppy(code)).toBe(false);

@@ -93,7 +93,9 @@ describe('amount: a string of yuan with exactly two decimals, "0.01" to "1000000
     ['９.９０', 'full-width digits'],
     ['', 'empty'],
   ])('%j (%s) is refused', (amount) => {
-    expect(refusalOf(oneProduct({ title: 'T', amount }))).toBe(': "pro".amount must be a string of yuan with two decimals from "0.01" to "100000000.00", like "9.90"');
+    expect(refusalOf(oneProduct({ title: 'T', amount }))).toBe(
+      ': "pro".amount must be a string of yuan with two decimals from "0.01" to "100000000.00", like "9.90"',
+    );
   });
 
   it.each([[9.9], [990], [0.01], [null], [true], [['9.90']], [{ yuan: '9.90' }]])('%j (not a string) is refused', (amount) => {
@@ -119,16 +121,20 @@ describe('duplicate keys, which JSON.parse would hide', () => {
   });
 
   it('the same sku spelt with an escape ("\\u0070ro") is the same sku', () => {
-    expect(refusalOf(catalogText('{"pro": {"title": "A", "amount": "1.00"}, "\\u0070ro": {"title": "B", "amount": "2.00"}}'))).toBe(': "pro" appears twice in one object');
+    expect(refusalOf(catalogText('{"pro": {"title": "A", "amount": "1.00"}, "\\u0070ro": {"title": "B", "amount": "2.00"}}'))).toBe(
+      ': "pro" appears twice in one object',
+    );
   });
 
   it('the second duplicate is found after other products, nested objects and escaped quotes', () => {
-    const text = '{"a": {"title": "x \\", \\"pro\\": y", "amount": "1.00"}, "pro": {"title": "{\\"pro\\": [1, 2]}", "amount": "2.00"}, "b": {"title": "B", "amount": "3.00"}, "pro": {"title": "C", "amount": "4.00"}}';
+    const text =
+      '{"a": {"title": "x \\", \\"pro\\": y", "amount": "1.00"}, "pro": {"title": "{\\"pro\\": [1, 2]}", "amount": "2.00"}, "b": {"title": "B", "amount": "3.00"}, "pro": {"title": "C", "amount": "4.00"}}';
     expect(refusalOf(catalogText(text))).toBe(': "pro" appears twice in one object');
   });
 
   it('a sku that only appears in titles, or keys repeated across products (title, amount), are no duplicates', () => {
-    const text = '{"a": {"title": "pro", "amount": "1.00"}, "pro": {"title": "x \\", \\"pro\\": y", "amount": "2.00"}, "b": {"title": "{\\"a\\": 1}", "amount": "3.00"}}';
+    const text =
+      '{"a": {"title": "pro", "amount": "1.00"}, "pro": {"title": "x \\", \\"pro\\": y", "amount": "2.00"}, "b": {"title": "{\\"a\\": 1}", "amount": "3.00"}}';
     expect(Object.keys(loadCatalog(catalogText(text)))).toEqual(['a', 'pro', 'b']);
   });
 
@@ -208,8 +214,12 @@ describe('at synth', () => {
     // lib/catalog.ts reads catalog.json through node:fs; only that one read is answered differently.
     const nodeFs = jest.requireActual<typeof import('node:fs')>('node:fs');
     const read = nodeFs.readFileSync;
-    jest.spyOn(nodeFs, 'readFileSync').mockImplementation(((file: fs.PathOrFileDescriptor, ...rest: unknown[]) =>
-      file === CATALOG_FILE ? '{"pro": {"title": "Todo Pro", "amount": "9.9"}}' : (read as (...args: unknown[]) => unknown)(file, ...rest)) as typeof read);
-    expect(() => synth()).toThrow(new CatalogError('catalog.json: "pro".amount must be a string of yuan with two decimals from "0.01" to "100000000.00", like "9.90"'));
+    jest
+      .spyOn(nodeFs, 'readFileSync')
+      .mockImplementation(((file: fs.PathOrFileDescriptor, ...rest: unknown[]) =>
+        file === CATALOG_FILE ? '{"pro": {"title": "Todo Pro", "amount": "9.9"}}' : (read as (...args: unknown[]) => unknown)(file, ...rest)) as typeof read);
+    expect(() => synth()).toThrow(
+      new CatalogError('catalog.json: "pro".amount must be a string of yuan with two decimals from "0.01" to "100000000.00", like "9.90"'),
+    );
   });
 });

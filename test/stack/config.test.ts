@@ -36,7 +36,7 @@ const FUNCTION_COUNT = 5;
 const everyFunctionIn = (qualifier: string) => Array(FUNCTION_COUNT).fill(bucket(qualifier));
 /** The Fn::Sub bucket name of every function's code in a template. */
 const codeBuckets = (t: Template) =>
-  resourcesOfType(t, 'ALIYUN::FC::Function').map(([, r]) => ((r.Properties?.Code as { OssBucketName: { 'Fn::Sub': string } }).OssBucketName)['Fn::Sub']);
+  resourcesOfType(t, 'ALIYUN::FC::Function').map(([, r]) => (r.Properties?.Code as { OssBucketName: { 'Fn::Sub': string } }).OssBucketName['Fn::Sub']);
 /** Every bucket name an assets manifest uploads to. */
 /** ALIPAY_GATEWAY of every function that has one, by function name. */
 const gateways = (t: Template) =>
@@ -65,7 +65,11 @@ describe('readConfig', () => {
   });
 
   it('accepts a good appId and stage; the stage goes into the name prefix', () => {
-    expect(readConfig(ctx({ appId: GOOD_APP_ID, stage: 'prod', qualifier: QUALIFIER }))).toMatchObject({ appId: GOOD_APP_ID, stage: 'prod', namePrefix: 'miniapp-prod' });
+    expect(readConfig(ctx({ appId: GOOD_APP_ID, stage: 'prod', qualifier: QUALIFIER }))).toMatchObject({
+      appId: GOOD_APP_ID,
+      stage: 'prod',
+      namePrefix: 'miniapp-prod',
+    });
   });
 
   it('takes the asset qualifier (the global OSS bucket name) from the context only: not from AppId or stage', () => {
@@ -123,13 +127,16 @@ describe('readConfig', () => {
     expect(readConfig(ctx({ stage, qualifier: QUALIFIER })).namePrefix).toBe(`miniapp-${stage}`);
   });
 
-  it.each(['privateKey', 'PrivateKey', 'private-key', 'private_key', 'PRIVATE_KEY', 'appPrivateKey', 'alipayPrivateKey', 'alipay_private_key'])('refuses a private key in context key %j, without echoing it', (key) => {
-    const secret = 'MIIEowIBAAKCAQEAsecretsecretsecret';
-    const e = configError({ [key]: secret, qualifier: QUALIFIER });
-    expect(e.message).toContain(`"${key}" is refused`);
-    expect(e.message).toContain('--parameters PrivateKey=');
-    expect(e.message).not.toContain(secret);
-  });
+  it.each(['privateKey', 'PrivateKey', 'private-key', 'private_key', 'PRIVATE_KEY', 'appPrivateKey', 'alipayPrivateKey', 'alipay_private_key'])(
+    'refuses a private key in context key %j, without echoing it',
+    (key) => {
+      const secret = 'MIIEowIBAAKCAQEAsecretsecretsecret';
+      const e = configError({ [key]: secret, qualifier: QUALIFIER });
+      expect(e.message).toContain(`"${key}" is refused`);
+      expect(e.message).toContain('--parameters PrivateKey=');
+      expect(e.message).not.toContain(secret);
+    },
+  );
 
   it.each(['production', 'sandbox'])('accepts alipayGateway %j', (alipayGateway) => {
     expect(readConfig(ctx({ alipayGateway, qualifier: QUALIFIER })).alipayGateway).toBe(alipayGateway);
@@ -182,7 +189,8 @@ describe('project context (lib/project-context.ts)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'miniapp-context-test-'));
     dirs.push(dir);
     if (cdkJson !== undefined) fs.writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify(cdkJson));
-    if (contextFile !== undefined) fs.writeFileSync(path.join(dir, 'cdk.context.json'), typeof contextFile === 'string' ? contextFile : JSON.stringify(contextFile));
+    if (contextFile !== undefined)
+      fs.writeFileSync(path.join(dir, 'cdk.context.json'), typeof contextFile === 'string' ? contextFile : JSON.stringify(contextFile));
     return dir;
   };
   const read = (dir: string, name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
@@ -257,7 +265,9 @@ describe('project context (lib/project-context.ts)', () => {
 
   it('without cdk.json in the directory: refused, nothing written', () => {
     const dir = project(undefined);
-    expect(() => loadAppContext(dir, { env: noEnv, notify: silent })).toThrow(new ConfigError(`No cdk.json in ${dir}: synthesize from the project root (npm run synth).`));
+    expect(() => loadAppContext(dir, { env: noEnv, notify: silent })).toThrow(
+      new ConfigError(`No cdk.json in ${dir}: synthesize from the project root (npm run synth).`),
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
@@ -379,9 +389,21 @@ function expectNames(template: Template, prefix: string): void {
   const services = resourcesOfType(template, 'ALIYUN::FC::Service').map(([, r]) => r.Properties?.ServiceName);
   expect(services.sort()).toEqual([prefix, `${prefix}-notify`, `${prefix}-pay`, `${prefix}-reconcile`]);
   const roles = resourcesOfType(template, 'ALIYUN::RAM::Role').map(([, r]) => r.Properties);
-  expect(roles.map((r) => r?.RoleName).sort()).toEqual([`${prefix}-client`, `${prefix}-fc`, `${prefix}-notify-fc`, `${prefix}-pay-fc`, `${prefix}-reconcile-fc`]);
+  expect(roles.map((r) => r?.RoleName).sort()).toEqual([
+    `${prefix}-client`,
+    `${prefix}-fc`,
+    `${prefix}-notify-fc`,
+    `${prefix}-pay-fc`,
+    `${prefix}-reconcile-fc`,
+  ]);
   const policies = roles.flatMap((role) => (role?.Policies ?? []).map((policy: { PolicyName: string }) => policy.PolicyName));
-  expect(policies.sort()).toEqual([`${prefix}-client-invoke`, `${prefix}-fc-access`, `${prefix}-notify-fc-access`, `${prefix}-pay-fc-access`, `${prefix}-reconcile-fc-access`]);
+  expect(policies.sort()).toEqual([
+    `${prefix}-client-invoke`,
+    `${prefix}-fc-access`,
+    `${prefix}-notify-fc-access`,
+    `${prefix}-pay-fc-access`,
+    `${prefix}-reconcile-fc-access`,
+  ]);
 }
 
 describe('the real entry (tools/synth.ts = npm run synth, and the app command as the CLI runs it), each in a project of its own', () => {
@@ -432,7 +454,8 @@ describe('the real entry (tools/synth.ts = npm run synth, and the app command as
   });
   afterAll(() => projects.forEach((p) => p.remove()));
 
-  const ok = (run: ProjectRun) => expect({ code: run.code, stderr: run.stderr.replace(/^Asset qualifier: generated .*\n/m, '') }).toEqual({ code: 0, stderr: '' });
+  const ok = (run: ProjectRun) =>
+    expect({ code: run.code, stderr: run.stderr.replace(/^Asset qualifier: generated .*\n/m, '') }).toEqual({ code: 0, stderr: '' });
   const qualifierOf = (run: ProjectRun) => JSON.parse(run.contextFile ?? '{}').qualifier as string;
 
   it(
@@ -443,7 +466,9 @@ describe('the real entry (tools/synth.ts = npm run synth, and the app command as
       const q = qualifierOf(first);
       expect(q).toMatch(GENERATED_QUALIFIER);
       expect(first.contextFile).toBe(`${JSON.stringify({ qualifier: q }, null, 2)}\n`);
-      expect(first.stderr).toContain(`Asset qualifier: generated "${q}" and saved it in cdk.context.json; ros-cdk deploy uploads code to the OSS bucket cdk-${q}-assets-<region>.`);
+      expect(first.stderr).toContain(
+        `Asset qualifier: generated "${q}" and saved it in cdk.context.json; ros-cdk deploy uploads code to the OSS bucket cdk-${q}-assets-<region>.`,
+      );
       expect(codeBuckets(JSON.parse(first.templateJson!))).toEqual(everyFunctionIn(q));
       expect(new Set(manifestBuckets(first.assetsJson!))).toEqual(new Set([bucket(q)]));
     },
@@ -477,7 +502,7 @@ describe('the real entry (tools/synth.ts = npm run synth, and the app command as
   );
 
   it(
-    "another fresh project gets another qualifier; its cdk.json appId reaches the AppId default; same template as in-process synth",
+    'another fresh project gets another qualifier; its cdk.json appId reaches the AppId default; same template as in-process synth',
     async () => {
       const [first] = await freshRuns;
       const run = await second;
@@ -528,7 +553,10 @@ describe('the real entry (tools/synth.ts = npm run synth, and the app command as
       const run = await foreignEnv;
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(
-        new RegExp(`^synth failed: CDK_CONTEXT_JSON sets "appId": "${OTHER_APP_ID}" \\(the files: "${GOOD_APP_ID}"\\).*The ros-cdk CLI has no -c option.*Put it under "context" in cdk.json\\.$`, 'm'),
+        new RegExp(
+          `^synth failed: CDK_CONTEXT_JSON sets "appId": "${OTHER_APP_ID}" \\(the files: "${GOOD_APP_ID}"\\).*The ros-cdk CLI has no -c option.*Put it under "context" in cdk.json\\.$`,
+          'm',
+        ),
       );
       expect(run.contextFile).toBeUndefined();
       expect(run.templateJson).toBeUndefined();

@@ -55,7 +55,11 @@ const deployed = new Map<string, DeployedStack>();
 /** The stack of `context` deployed with the worst-case parameters (once per context). */
 function deploy(context: Record<string, string>): DeployedStack {
   const key = JSON.stringify(context);
-  if (!deployed.has(key)) deployed.set(key, deployStack({ template: templateOf(context), parameters: worst, accountId: ACCOUNT_ID, region: LONGEST_REGION, stackName: 'MiniAppStack' }));
+  if (!deployed.has(key))
+    deployed.set(
+      key,
+      deployStack({ template: templateOf(context), parameters: worst, accountId: ACCOUNT_ID, region: LONGEST_REGION, stackName: 'MiniAppStack' }),
+    );
   return deployed.get(key)!;
 }
 const functionsOf = (stack: DeployedStack) => stack.resources.filter((r) => r.type === 'ALIYUN::FC::Function');
@@ -65,7 +69,9 @@ const sizesOf = (stack: DeployedStack): Record<string, number> =>
 
 describe('function environments at the parameters’ maximum lengths', () => {
   const inEnvironment = Object.keys(declared).filter((name) =>
-    Object.values(template.Resources).some((r) => r.Type === 'ALIYUN::FC::Function' && JSON.stringify(r.Properties?.EnvironmentVariables ?? {}).includes(`"Ref":"${name}"`)),
+    Object.values(template.Resources).some(
+      (r) => r.Type === 'ALIYUN::FC::Function' && JSON.stringify(r.Properties?.EnvironmentVariables ?? {}).includes(`"Ref":"${name}"`),
+    ),
   );
 
   it('every parameter that reaches an environment has a MaxLength, and its longest value is legal', () => {
@@ -90,15 +96,22 @@ describe('function environments at the parameters’ maximum lengths', () => {
     expect(templateOf({ stage: LONGEST_STAGE }).Resources).toBeDefined();
   });
 
-  it.each(WORST_CONTEXTS.map((c) => [JSON.stringify(c), c]))('context %s: the local ROS deploys all five functions, every variable resolved to a string', (_name, context) => {
-    const stack = deploy(context);
-    expect(functionsOf(stack).map((r) => r.props.FunctionName).sort()).toEqual(FUNCTIONS);
-    for (const r of functionsOf(stack)) {
-      for (const [key, value] of Object.entries(r.props.EnvironmentVariables ?? {})) {
-        expect({ fn: r.props.FunctionName, key, type: typeof value }).toEqual({ fn: r.props.FunctionName, key, type: 'string' });
+  it.each(WORST_CONTEXTS.map((c) => [JSON.stringify(c), c]))(
+    'context %s: the local ROS deploys all five functions, every variable resolved to a string',
+    (_name, context) => {
+      const stack = deploy(context);
+      expect(
+        functionsOf(stack)
+          .map((r) => r.props.FunctionName)
+          .sort(),
+      ).toEqual(FUNCTIONS);
+      for (const r of functionsOf(stack)) {
+        for (const [key, value] of Object.entries(r.props.EnvironmentVariables ?? {})) {
+          expect({ fn: r.props.FunctionName, key, type: typeof value }).toEqual({ fn: r.props.FunctionName, key, type: 'string' });
+        }
       }
-    }
-  });
+    },
+  );
 
   it.each(FUNCTIONS)(`%s stays ${SPARE_BYTES} bytes under FC's ${FC_ENVIRONMENT_MAX_BYTES} in every context, the longest names included`, (fn) => {
     const bytes = Math.max(...WORST_CONTEXTS.map((context) => sizesOf(deploy(context))[fn]));

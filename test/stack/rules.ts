@@ -24,8 +24,20 @@ const TRIGGER_TYPES = ['ALIYUN::FC::Trigger', 'ALIYUN::FC3::Trigger'];
 export const DEPRECATED_RUNTIMES = ['nodejs4.4', 'nodejs6', 'nodejs8', 'nodejs10', 'nodejs12', 'python2.7', 'dotnetcore2.1'];
 
 export const SENSITIVE_NAME_PARTS = [
-  'password', 'passwd', 'pwd', 'secret', 'apikey', 'api_key', 'accesskey', 'access_key',
-  'secretkey', 'secret_key', 'token', 'credential', 'privatekey', 'private_key',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'apikey',
+  'api_key',
+  'accesskey',
+  'access_key',
+  'secretkey',
+  'secret_key',
+  'token',
+  'credential',
+  'privatekey',
+  'private_key',
 ];
 
 export const ADMIN_POLICY = /FullAccess|AdministratorAccess/i;
@@ -45,7 +57,8 @@ export const runtimeNotDeprecated: Rule = {
   check: (t) =>
     ofTypes(t, FUNCTION_TYPES).flatMap(([id, r]): Violation[] => {
       const runtime = r.Properties?.Runtime;
-      if (typeof runtime !== 'string') return [{ rule: 'fc-function-runtime-check', where: `${id}.Runtime`, message: `runtime must be a literal, got ${JSON.stringify(runtime)}` }];
+      if (typeof runtime !== 'string')
+        return [{ rule: 'fc-function-runtime-check', where: `${id}.Runtime`, message: `runtime must be a literal, got ${JSON.stringify(runtime)}` }];
       return DEPRECATED_RUNTIMES.includes(runtime.toLowerCase())
         ? [{ rule: 'fc-function-runtime-check', where: `${id}.Runtime`, message: `deprecated runtime ${runtime}` }]
         : [];
@@ -116,13 +129,21 @@ export const anonymousHttpTriggerLimited: Rule = {
       if (auth.toLowerCase() !== 'anonymous') continue;
       const fn = functionNameOf(t, r.Properties);
       if (fn === undefined || !ANONYMOUS_ENDPOINTS.includes(fn)) {
-        violations.push({ rule, where: `${id}.FunctionName`, message: `anonymous HTTP trigger on ${fn === undefined ? 'a function that cannot be resolved' : `function ${fn}`}; only ${ANONYMOUS_ENDPOINTS.join(', ')} may have one` });
+        violations.push({
+          rule,
+          where: `${id}.FunctionName`,
+          message: `anonymous HTTP trigger on ${fn === undefined ? 'a function that cannot be resolved' : `function ${fn}`}; only ${ANONYMOUS_ENDPOINTS.join(', ')} may have one`,
+        });
       } else {
         anonymous.set(fn, [...(anonymous.get(fn) ?? []), id]);
       }
       const methods = asArray(prop(config, 'Methods'));
       if (methods.length !== 1 || String(methods[0]).toUpperCase() !== 'POST') {
-        violations.push({ rule, where: `${id}.TriggerConfig.Methods`, message: `anonymous HTTP trigger must accept POST only, accepts ${JSON.stringify(methods)}` });
+        violations.push({
+          rule,
+          where: `${id}.TriggerConfig.Methods`,
+          message: `anonymous HTTP trigger must accept POST only, accepts ${JSON.stringify(methods)}`,
+        });
       }
     }
     for (const [fn, ids] of anonymous) {
@@ -153,7 +174,11 @@ export const serviceRoleNotShared: Rule = {
     }
     return [...byRole]
       .filter(([, ids]) => ids.length > 1)
-      .map(([role, ids]) => ({ rule: 'fc-service-role-not-shared', where: ids.map((id) => `${id}.Role`).join(', '), message: `${ids.length} services bind role ${role}` }));
+      .map(([role, ids]) => ({
+        rule: 'fc-service-role-not-shared',
+        where: ids.map((id) => `${id}.Role`).join(', '),
+        message: `${ids.length} services bind role ${role}`,
+      }));
   },
 };
 
@@ -219,7 +244,11 @@ export const noWildcardTrust: Rule = {
       asArray(prop(r.Properties?.AssumeRolePolicyDocument, 'Statement')).flatMap((s, i) =>
         stringLeaves(prop(s, 'Principal'))
           .filter((p) => p.includes('*'))
-          .map((p) => ({ rule: 'ram-role-no-wildcard-principal', where: `${id}.AssumeRolePolicyDocument.Statement[${i}].Principal`, message: `wildcard principal ${p}` })),
+          .map((p) => ({
+            rule: 'ram-role-no-wildcard-principal',
+            where: `${id}.AssumeRolePolicyDocument.Statement[${i}].Principal`,
+            message: `wildcard principal ${p}`,
+          })),
       ),
     ),
 };

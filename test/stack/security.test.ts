@@ -10,7 +10,14 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ACCOUNTS_TABLE, OBJECTS_TABLE, ORDERS_TABLE, SESSIONS_TABLE, SESSION_TTL_SECONDS } from '../../lib/data';
 import { DB_FUNCTION, SESSION_FUNCTION } from '../../lib/functions';
 import { SESSION_CACHE_SECONDS } from '../../lib/miniapp-stack';
-import { NOTIFY_FUNCTION, ORDER_CHECK_AFTER_SECONDS, ORDER_CLOSE_AFTER_SECONDS, PAY_FUNCTION, RECONCILE_FUNCTION, RECONCILE_SCHEDULE } from '../../lib/payments';
+import {
+  NOTIFY_FUNCTION,
+  ORDER_CHECK_AFTER_SECONDS,
+  ORDER_CLOSE_AFTER_SECONDS,
+  PAY_FUNCTION,
+  RECONCILE_FUNCTION,
+  RECONCILE_SCHEDULE,
+} from '../../lib/payments';
 import { CONTEXTS, synth, synthCached } from './synth';
 import { ACCOUNT, REGION, Resource, Template, asArray, isObject, only, refsTo, resolve, resourcesOfType, walk } from './template';
 
@@ -20,7 +27,10 @@ const TABLESTORE_MIN_TTL_SECONDS = 86400;
 // runs with one exported, and the 'secrets never reach cdk.out' tests look for it in the output.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-const body = pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+const body = pem
+  .split('\n')
+  .filter((l) => l && !l.startsWith('-----'))
+  .join('');
 const KEY_ENV = { ALIPAY_PRIVATE_KEY: pem, PRIVATE_KEY: body };
 const savedEnv = Object.fromEntries(Object.keys(KEY_ENV).map((k) => [k, process.env[k]]));
 
@@ -95,9 +105,13 @@ const roleOf = (name: string, tt: Template = t) => byId(getAttOf(serviceOf(name,
 const service = () => serviceOf(SESSION_FUNCTION);
 const serviceRole = () => roleOf(SESSION_FUNCTION);
 const clientRole = (tt: Template = t) =>
-  only(tt, 'ALIYUN::RAM::Role', (r) => asArray(r.Properties?.AssumeRolePolicyDocument?.Statement).some((s) => isObject(s) && isObject(s.Principal) && 'RAM' in s.Principal));
+  only(tt, 'ALIYUN::RAM::Role', (r) =>
+    asArray(r.Properties?.AssumeRolePolicyDocument?.Statement).some((s) => isObject(s) && isObject(s.Principal) && 'RAM' in s.Principal),
+  );
 const triggersOf = (name: string, tt: Template = t) =>
-  resourcesOfType(tt, 'ALIYUN::FC::Trigger').filter(([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [fn(name, tt)[0], 'FunctionName'] }));
+  resourcesOfType(tt, 'ALIYUN::FC::Trigger').filter(
+    ([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [fn(name, tt)[0], 'FunctionName'] }),
+  );
 const triggerOf = (name: string, tt: Template = t) => {
   const found = triggersOf(name, tt);
   expect(found).toHaveLength(1);
@@ -106,7 +120,8 @@ const triggerOf = (name: string, tt: Template = t) => {
 const statementsOf = (role: Resource): Array<Record<string, unknown>> =>
   (role.Properties?.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: unknown } }) => asArray(p.PolicyDocument.Statement));
 const arnOf = (id: string, attr: string, tt: Template = t) => resolve(tt, { 'Fn::GetAtt': [id, attr] });
-const tableArn = (name: string, tt: Template = t) => `acs:ots:${REGION}:${ACCOUNT}:instance/${arnOf(only(tt, 'ALIYUN::OTS::InstanceV2')[0], 'InstanceName', tt)}/table/${name}`;
+const tableArn = (name: string, tt: Template = t) =>
+  `acs:ots:${REGION}:${ACCOUNT}:instance/${arnOf(only(tt, 'ALIYUN::OTS::InstanceV2')[0], 'InstanceName', tt)}/table/${name}`;
 const logstoreArn = (tt: Template = t) => {
   const [logstoreId, logstore] = only(tt, 'ALIYUN::SLS::Logstore');
   return `acs:log:${REGION}:${ACCOUNT}:project/${resolve(tt, logstore.Properties?.ProjectName)}/logstore/${arnOf(logstoreId, 'LogstoreName', tt)}`;
@@ -130,7 +145,14 @@ function accessOf(role: Resource, tt: Template = t): Access {
   for (const s of statementsOf(role)) {
     expect(s.Effect).toBe('Allow');
     for (const resource of asArray(s.Resource).map((r) => resolve(tt, r))) {
-      const target = resource === logstoreArn(tt) ? 'logstore' : tables.test(resource) ? `table:${tables.exec(resource)![1]}` : roles.test(resource) ? `role:${roles.exec(resource)![1]}` : resource;
+      const target =
+        resource === logstoreArn(tt)
+          ? 'logstore'
+          : tables.test(resource)
+            ? `table:${tables.exec(resource)![1]}`
+            : roles.test(resource)
+              ? `role:${roles.exec(resource)![1]}`
+              : resource;
       access[target] = [...new Set([...(access[target] ?? []), ...(s.Action as string[])])].sort();
     }
   }
@@ -141,13 +163,19 @@ const keys = ['Action', 'Effect', 'Resource'];
 const instanceId = (tt: Template = t) => only(tt, 'ALIYUN::OTS::InstanceV2')[0];
 /** A table's ARN as the stack writes it: Fn::Sub with the instance as a GetAtt of this stack's instance. */
 const tableSub = (name: string) => ({
-  'Fn::Sub': [`acs:ots:\${ALIYUN::Region}:\${ALIYUN::AccountId}:instance/\${Instance}/table/${name}`, { Instance: { 'Fn::GetAtt': [instanceId(), 'InstanceName'] } }],
+  'Fn::Sub': [
+    `acs:ots:\${ALIYUN::Region}:\${ALIYUN::AccountId}:instance/\${Instance}/table/${name}`,
+    { Instance: { 'Fn::GetAtt': [instanceId(), 'InstanceName'] } },
+  ],
 });
 /** The logstore's ARN as the stack writes it: Fn::Sub of GetAtts of this stack's project and logstore. */
 const logSub = () => ({
   'Fn::Sub': [
     'acs:log:${ALIYUN::Region}:${ALIYUN::AccountId}:project/${Project}/logstore/${Logstore}',
-    { Project: { 'Fn::GetAtt': [only(t, 'ALIYUN::SLS::Project')[0], 'Name'] }, Logstore: { 'Fn::GetAtt': [only(t, 'ALIYUN::SLS::Logstore')[0], 'LogstoreName'] } },
+    {
+      Project: { 'Fn::GetAtt': [only(t, 'ALIYUN::SLS::Project')[0], 'Name'] },
+      Logstore: { 'Fn::GetAtt': [only(t, 'ALIYUN::SLS::Logstore')[0], 'LogstoreName'] },
+    },
   ],
 });
 /** The Resource entries of a role's Tablestore statements, in order, unresolved. */
@@ -157,12 +185,15 @@ const otsResourcesOf = (role: Resource) =>
     .flatMap((s) => asArray(s.Resource));
 
 describe('RAM: the roles Function Compute assumes (one per FC service)', () => {
-  it.each(ALL_FUNCTIONS)("%s: its service's role is trusted by exactly one statement: Allow sts:AssumeRole to the Service principal fc.aliyuncs.com only", (name) => {
-    expect(roleOf(name)[1].Properties?.AssumeRolePolicyDocument).toEqual({
-      Version: '1',
-      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: ['fc.aliyuncs.com'] } }],
-    });
-  });
+  it.each(ALL_FUNCTIONS)(
+    "%s: its service's role is trusted by exactly one statement: Allow sts:AssumeRole to the Service principal fc.aliyuncs.com only",
+    (name) => {
+      expect(roleOf(name)[1].Properties?.AssumeRolePolicyDocument).toEqual({
+        Version: '1',
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: ['fc.aliyuncs.com'] } }],
+      });
+    },
+  );
 
   it.each(ALL_FUNCTIONS)('%s: may do exactly what its design says, target by target (least privilege per function)', (name) => {
     expect(accessOf(roleOf(name)[1])).toEqual(EXPECTED_ACCESS('miniapp')[name]);
@@ -174,14 +205,19 @@ describe('RAM: the roles Function Compute assumes (one per FC service)', () => {
     expect(reaching.map(([, r]) => r.Properties?.RoleName).sort()).toEqual(['miniapp-notify-fc', 'miniapp-pay-fc', 'miniapp-reconcile-fc']);
     expect(JSON.stringify(serviceRole()[1])).not.toContain(`table/${ORDERS_TABLE}`);
     expect(JSON.stringify(clientRole()[1])).not.toContain(`table/${ORDERS_TABLE}`);
-    for (const name of [NOTIFY_FUNCTION, RECONCILE_FUNCTION]) expect(Object.keys(accessOf(roleOf(name)[1])).sort()).toEqual(['logstore', `table:${ORDERS_TABLE}`]);
+    for (const name of [NOTIFY_FUNCTION, RECONCILE_FUNCTION])
+      expect(Object.keys(accessOf(roleOf(name)[1])).sort()).toEqual(['logstore', `table:${ORDERS_TABLE}`]);
   });
 
   it('only the main service role (session) may assume the client role; no payment role has any sts: or fc: action', () => {
     const assumers = resourcesOfType(t, 'ALIYUN::RAM::Role').filter(([, r]) => statementsOf(r).some((s) => asArray(s.Action).includes('sts:AssumeRole')));
     expect(assumers.map(([id]) => id)).toEqual([serviceRole()[0]]);
     for (const name of PAYMENT_FUNCTIONS) {
-      expect(statementsOf(roleOf(name)[1]).flatMap((s) => asArray(s.Action)).filter((a) => /^(sts|fc|ram):/.test(String(a)))).toEqual([]);
+      expect(
+        statementsOf(roleOf(name)[1])
+          .flatMap((s) => asArray(s.Action))
+          .filter((a) => /^(sts|fc|ram):/.test(String(a))),
+      ).toEqual([]);
     }
   });
 });
@@ -246,7 +282,9 @@ describe('RAM: payment roles (pay, notify, reconcile: a service and role each)',
   it.each(PAYMENT_FUNCTIONS)('%s runs alone in a service of its own, <prefix>-<function>, whose role is <prefix>-<function>-fc', (name) => {
     const [serviceId, svc] = serviceOf(name);
     expect(svc.Properties?.ServiceName).toBe(`miniapp-${name}`);
-    const inService = resourcesOfType(t, 'ALIYUN::FC::Function').filter(([, f]) => JSON.stringify(f.Properties?.ServiceName) === JSON.stringify({ 'Fn::GetAtt': [serviceId, 'ServiceName'] }));
+    const inService = resourcesOfType(t, 'ALIYUN::FC::Function').filter(
+      ([, f]) => JSON.stringify(f.Properties?.ServiceName) === JSON.stringify({ 'Fn::GetAtt': [serviceId, 'ServiceName'] }),
+    );
     expect(inService.map(([, f]) => f.Properties?.FunctionName)).toEqual([name]);
     const [roleId, role] = roleOf(name);
     expect(svc.Properties?.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
@@ -263,7 +301,8 @@ describe('RAM: payment roles (pay, notify, reconcile: a service and role each)',
   it.each(PAYMENT_FUNCTIONS)("%s: its tables are named through Fn::Sub of this stack's OTS instance, and exist in it", (name) => {
     const tables = name === PAY_FUNCTION ? [SESSIONS_TABLE, ACCOUNTS_TABLE, ORDERS_TABLE] : [ORDERS_TABLE];
     expect(otsResourcesOf(roleOf(name)[1])).toEqual(tables.map(tableSub));
-    for (const tableName of tables) expect(table(tableName)[1].Properties?.InstanceName).toEqual({ 'Fn::GetAtt': [only(t, 'ALIYUN::OTS::InstanceV2')[0], 'InstanceName'] });
+    for (const tableName of tables)
+      expect(table(tableName)[1].Properties?.InstanceName).toEqual({ 'Fn::GetAtt': [only(t, 'ALIYUN::OTS::InstanceV2')[0], 'InstanceName'] });
   });
 });
 
@@ -314,7 +353,13 @@ describe('RAM: client role (whose STS credentials users get)', () => {
 describe('RAM: nothing else', () => {
   it('has exactly five roles (main service, client, one per payment function), with inline policies only: no PolicyAttachments, no managed or attached policies, no users or groups', () => {
     const roles = resourcesOfType(t, 'ALIYUN::RAM::Role');
-    expect(roles.map(([, r]) => r.Properties?.RoleName).sort()).toEqual(['miniapp-client', 'miniapp-fc', 'miniapp-notify-fc', 'miniapp-pay-fc', 'miniapp-reconcile-fc']);
+    expect(roles.map(([, r]) => r.Properties?.RoleName).sort()).toEqual([
+      'miniapp-client',
+      'miniapp-fc',
+      'miniapp-notify-fc',
+      'miniapp-pay-fc',
+      'miniapp-reconcile-fc',
+    ]);
     for (const [, role] of roles) expect(role.Properties).not.toHaveProperty('PolicyAttachments');
     const otherRam = Object.values(t.Resources ?? {}).filter((r) => r.Type.startsWith('ALIYUN::RAM::') && r.Type !== 'ALIYUN::RAM::Role');
     expect(otherRam).toEqual([]);
@@ -326,7 +371,9 @@ describe('RAM: nothing else', () => {
     expect(new Set(bound).size).toBe(bound.length);
     expect(bound).not.toContain(clientRole()[0]);
     // ... and every role trusted by fc.aliyuncs.com is one of them.
-    const fcRoles = resourcesOfType(t, 'ALIYUN::RAM::Role').filter(([id]) => id !== clientRole()[0]).map(([id]) => id);
+    const fcRoles = resourcesOfType(t, 'ALIYUN::RAM::Role')
+      .filter(([id]) => id !== clientRole()[0])
+      .map(([id]) => id);
     expect([...fcRoles].sort()).toEqual([...bound].sort());
   });
 });
@@ -344,7 +391,7 @@ describe('parameters', () => {
       .filter(([, f]) => fns.includes(f.Properties?.FunctionName))
       .map(([id]) => `$.${id}.Properties.EnvironmentVariables.${variable}`);
 
-  it("PrivateKey is referenced exactly by ALIPAY_PRIVATE_KEY of the functions that sign (session, pay, reconcile), nowhere else: not by notify, which only verifies", () => {
+  it('PrivateKey is referenced exactly by ALIPAY_PRIVATE_KEY of the functions that sign (session, pay, reconcile), nowhere else: not by notify, which only verifies', () => {
     expect(refsTo(t.Resources, 'PrivateKey')).toEqual(envPaths('ALIPAY_PRIVATE_KEY', [SESSION_FUNCTION, PAY_FUNCTION, RECONCILE_FUNCTION]));
     expect(refsTo(t.Resources, 'PrivateKey')).toHaveLength(3);
     expect(refsTo(fn(NOTIFY_FUNCTION)[1], 'PrivateKey')).toEqual([]);
@@ -368,7 +415,10 @@ describe('parameters', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pkcs1 = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const bare = pkcs1.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+    const bare = pkcs1
+      .split('\n')
+      .filter((l) => l && !l.startsWith('-----'))
+      .join('');
     for (const key of [pkcs1, pkcs8, bare]) {
       expect(pattern.test(key)).toBe(true);
       expect(key.length).toBeGreaterThanOrEqual(p.MinLength!);
@@ -379,7 +429,7 @@ describe('parameters', () => {
     expect(p.MinLength).toBeGreaterThan(0);
   });
 
-  it('AlipayPublicKey is optional (Default \'\') and its pattern accepts the empty string and a real public key', () => {
+  it("AlipayPublicKey is optional (Default '') and its pattern accepts the empty string and a real public key", () => {
     const p = t.Parameters!.AlipayPublicKey;
     expect(p.Default).toBe('');
     const pattern = new RegExp(p.AllowedPattern!);
@@ -390,7 +440,7 @@ describe('parameters', () => {
     expect(pem.length).toBeLessThanOrEqual(p.MaxLength!);
   });
 
-  it('AesKey is NoEcho, optional (Default \'\'), referenced only by the session function\'s ALIPAY_AES_KEY, and accepts exactly an AES-128 key in base64', () => {
+  it("AesKey is NoEcho, optional (Default ''), referenced only by the session function's ALIPAY_AES_KEY, and accepts exactly an AES-128 key in base64", () => {
     const p = t.Parameters!.AesKey;
     expect(p.NoEcho).toBe(true);
     expect(p.Default).toBe('');
@@ -401,7 +451,14 @@ describe('parameters', () => {
     const key = randomBytes(16).toString('base64');
     for (const good of ['', key]) expect(pattern.test(good)).toBe(true);
     // 24 and 32 bytes would silently run AES-192/256 in alipay-sdk (crypto-js) and never decrypt.
-    for (const bad of [key.slice(0, -1), `${key}=`, randomBytes(24).toString('base64'), randomBytes(32).toString('base64'), randomBytes(16).toString('hex'), `${key.slice(0, 21)}-==`]) {
+    for (const bad of [
+      key.slice(0, -1),
+      `${key}=`,
+      randomBytes(24).toString('base64'),
+      randomBytes(32).toString('base64'),
+      randomBytes(16).toString('hex'),
+      `${key.slice(0, 21)}-==`,
+    ]) {
       expect(pattern.test(bad)).toBe(false);
     }
   });
@@ -409,7 +466,18 @@ describe('parameters', () => {
   const cases: Record<string, { good: string[]; bad: string[] }> = {
     AppId: {
       good: ['2021001234567890', '2099999999999999', '2000000000000000'],
-      bad: ['', '123', '202100123456789', '20210012345678901', '3021001234567890', '1021001234567890', '2021-01234567890', ' 2021001234567890', '2021001234567890 ', 'abcdefghijklmnop'],
+      bad: [
+        '',
+        '123',
+        '202100123456789',
+        '20210012345678901',
+        '3021001234567890',
+        '1021001234567890',
+        '2021-01234567890',
+        ' 2021001234567890',
+        '2021001234567890 ',
+        'abcdefghijklmnop',
+      ],
     },
     DBInstanceName: {
       good: ['abc', 'miniapp-db', 'miniapp01', 'a-b', 'a' + 'b'.repeat(14) + 'c'],
@@ -504,7 +572,7 @@ describe('data', () => {
     expect(props?.PrimaryKey).toEqual([{ Name: 'key', Type: 'STRING' }]);
   });
 
-  it('orders table keeps orders forever (TTL -1), one version, keyed by orderId only (Alipay\'s out_trade_no), in this stack\'s instance', () => {
+  it("orders table keeps orders forever (TTL -1), one version, keyed by orderId only (Alipay's out_trade_no), in this stack's instance", () => {
     const props = table(ORDERS_TABLE)[1].Properties;
     expect(props?.TimeToLive).toBe(-1);
     expect(props?.MaxVersions).toBe(1);
@@ -513,12 +581,20 @@ describe('data', () => {
   });
 
   it('exactly four tables, and each function is told only tables its role can read', () => {
-    expect(resourcesOfType(t, 'ALIYUN::OTS::Table').map(([, r]) => r.Properties?.TableName).sort()).toEqual([ACCOUNTS_TABLE, OBJECTS_TABLE, ORDERS_TABLE, SESSIONS_TABLE].sort());
+    expect(
+      resourcesOfType(t, 'ALIYUN::OTS::Table')
+        .map(([, r]) => r.Properties?.TableName)
+        .sort(),
+    ).toEqual([ACCOUNTS_TABLE, OBJECTS_TABLE, ORDERS_TABLE, SESSIONS_TABLE].sort());
     for (const name of ALL_FUNCTIONS) {
       const env = fn(name)[1].Properties?.EnvironmentVariables ?? {};
-      const told = Object.entries(env).filter(([k]) => k.endsWith('_TABLE')).map(([, v]) => v as string);
+      const told = Object.entries(env)
+        .filter(([k]) => k.endsWith('_TABLE'))
+        .map(([, v]) => v as string);
       expect(told.length).toBeGreaterThan(0);
-      const readable = Object.entries(accessOf(roleOf(name)[1])).filter(([target, actions]) => target.startsWith('table:') && actions.includes('ots:GetRow')).map(([target]) => target.slice('table:'.length));
+      const readable = Object.entries(accessOf(roleOf(name)[1]))
+        .filter(([target, actions]) => target.startsWith('table:') && actions.includes('ots:GetRow'))
+        .map(([target]) => target.slice('table:'.length));
       expect({ name, unreadable: told.filter((tableName) => !readable.includes(tableName)) }).toEqual({ name, unreadable: [] });
       for (const tableName of told) table(tableName);
     }
@@ -560,11 +636,13 @@ describe('Function Compute', () => {
 
   it('the main service holds exactly session and db', () => {
     const [serviceId] = service();
-    const inMain = resourcesOfType(t, 'ALIYUN::FC::Function').filter(([, f]) => JSON.stringify(f.Properties?.ServiceName) === JSON.stringify({ 'Fn::GetAtt': [serviceId, 'ServiceName'] }));
+    const inMain = resourcesOfType(t, 'ALIYUN::FC::Function').filter(
+      ([, f]) => JSON.stringify(f.Properties?.ServiceName) === JSON.stringify({ 'Fn::GetAtt': [serviceId, 'ServiceName'] }),
+    );
     expect(inMain.map(([, f]) => f.Properties?.FunctionName).sort()).toEqual([DB_FUNCTION, SESSION_FUNCTION]);
   });
 
-  it('the triggers are exactly: session and notify HTTP (anonymous, POST only), reconcile timer (@every 1m), each in its function\'s service', () => {
+  it("the triggers are exactly: session and notify HTTP (anonymous, POST only), reconcile timer (@every 1m), each in its function's service", () => {
     const triggers = Object.entries(t.Resources ?? {}).filter(([, r]) => /::Trigger$/.test(r.Type));
     expect(triggers).toHaveLength(3);
     for (const [, trigger] of triggers) expect(trigger.Type).toBe('ALIYUN::FC::Trigger');
@@ -612,7 +690,8 @@ describe('Function Compute', () => {
 
   it('every function gets TZ=Asia/Shanghai; session, pay and reconcile get the private key from the NoEcho parameter', () => {
     for (const name of ALL_FUNCTIONS) expect(fn(name)[1].Properties?.EnvironmentVariables?.TZ).toBe('Asia/Shanghai');
-    for (const name of [SESSION_FUNCTION, PAY_FUNCTION, RECONCILE_FUNCTION]) expect(fn(name)[1].Properties?.EnvironmentVariables?.ALIPAY_PRIVATE_KEY).toEqual({ Ref: 'PrivateKey' });
+    for (const name of [SESSION_FUNCTION, PAY_FUNCTION, RECONCILE_FUNCTION])
+      expect(fn(name)[1].Properties?.EnvironmentVariables?.ALIPAY_PRIVATE_KEY).toEqual({ Ref: 'PrivateKey' });
   });
 
   it('the db function gets no Alipay key or other Alipay setting', () => {
@@ -638,16 +717,31 @@ describe('Function Compute', () => {
     expect(pay?.NOTIFY_URL).toEqual({ 'Fn::GetAtt': [triggerOf(NOTIFY_FUNCTION)[0], 'UrlInternet'] });
     expect(pay?.NOTIFY_URL).toEqual(t.Outputs?.NotifyUrl.Value);
     for (const name of [PAY_FUNCTION, RECONCILE_FUNCTION]) {
-      expect(fn(name)[1].Properties?.EnvironmentVariables).toMatchObject({ ORDER_CHECK_AFTER_SECONDS: String(ORDER_CHECK_AFTER_SECONDS), ORDER_CLOSE_AFTER_SECONDS: String(ORDER_CLOSE_AFTER_SECONDS) });
+      expect(fn(name)[1].Properties?.EnvironmentVariables).toMatchObject({
+        ORDER_CHECK_AFTER_SECONDS: String(ORDER_CHECK_AFTER_SECONDS),
+        ORDER_CLOSE_AFTER_SECONDS: String(ORDER_CLOSE_AFTER_SECONDS),
+      });
     }
-    for (const name of [PAY_FUNCTION, DB_FUNCTION]) expect(fn(name)[1].Properties?.EnvironmentVariables?.SESSION_CACHE_SECONDS).toBe(String(SESSION_CACHE_SECONDS));
+    for (const name of [PAY_FUNCTION, DB_FUNCTION])
+      expect(fn(name)[1].Properties?.EnvironmentVariables?.SESSION_CACHE_SECONDS).toBe(String(SESSION_CACHE_SECONDS));
   });
 });
 
 describe('Outputs', () => {
   it('are exactly the client configuration', () => {
     expect(Object.keys(t.Outputs ?? {}).sort()).toEqual(
-      ['AccountId', 'Region', 'ServiceName', 'SessionFunctionName', 'DBFunctionName', 'SessionUrl', 'ClientRoleArn', 'PayServiceName', 'PayFunctionName', 'NotifyUrl'].sort(),
+      [
+        'AccountId',
+        'Region',
+        'ServiceName',
+        'SessionFunctionName',
+        'DBFunctionName',
+        'SessionUrl',
+        'ClientRoleArn',
+        'PayServiceName',
+        'PayFunctionName',
+        'NotifyUrl',
+      ].sort(),
     );
   });
 
@@ -671,8 +765,14 @@ describe('with other contexts', () => {
   it.each(CONTEXTS.map((c) => [JSON.stringify(c), c]))('%s: the same least-privilege wiring, names consistent with the stage', (_name, context) => {
     const tt = synthCached(context).template;
     const prefix = prefixOf(context);
-    expect(resourcesOfType(tt, 'ALIYUN::FC::Service').map(([, s]) => s.Properties?.ServiceName).sort()).toEqual([prefix, `${prefix}-notify`, `${prefix}-pay`, `${prefix}-reconcile`]);
-    const roles = resourcesOfType(tt, 'ALIYUN::RAM::Role').map(([, r]) => r.Properties?.RoleName).sort();
+    expect(
+      resourcesOfType(tt, 'ALIYUN::FC::Service')
+        .map(([, s]) => s.Properties?.ServiceName)
+        .sort(),
+    ).toEqual([prefix, `${prefix}-notify`, `${prefix}-pay`, `${prefix}-reconcile`]);
+    const roles = resourcesOfType(tt, 'ALIYUN::RAM::Role')
+      .map(([, r]) => r.Properties?.RoleName)
+      .sort();
     expect(roles).toEqual([`${prefix}-client`, `${prefix}-fc`, `${prefix}-notify-fc`, `${prefix}-pay-fc`, `${prefix}-reconcile-fc`]);
     const expected = EXPECTED_ACCESS(prefix);
     for (const name of ALL_FUNCTIONS) {
@@ -686,6 +786,7 @@ describe('with other contexts', () => {
     // Every ARN string that names a role or service names one of this stage's, never another stage's.
     const arns = [...walk(tt.Resources)].map(([, v]) => v).filter((v): v is string => typeof v === 'string' && /:role\/|:services\//.test(v));
     expect(arns.length).toBeGreaterThanOrEqual(6);
-    for (const arn of arns) expect(arn).toMatch(new RegExp(`(role/${prefix}-(fc|client)|services/${prefix}/functions/db|services/${prefix}-pay/functions/pay)$`));
+    for (const arn of arns)
+      expect(arn).toMatch(new RegExp(`(role/${prefix}-(fc|client)|services/${prefix}/functions/db|services/${prefix}-pay/functions/pay)$`));
   });
 });

@@ -34,7 +34,9 @@ describe('determinism: same source, same output', () => {
   it('gives the same asset hashes, one per function, each the object key of its function code', () => {
     expect(first.assetHashes).toHaveLength(resourcesOfType(first.template, 'ALIYUN::FC::Function').length);
     expect(second.assetHashes).toEqual(first.assetHashes);
-    const objectKeys = resourcesOfType(first.template, 'ALIYUN::FC::Function').map(([, r]) => r.Properties?.Code?.OssObjectName).sort();
+    const objectKeys = resourcesOfType(first.template, 'ALIYUN::FC::Function')
+      .map(([, r]) => r.Properties?.Code?.OssObjectName)
+      .sort();
     expect(objectKeys).toEqual(first.assetHashes.map((h) => `${h}.zip`).sort());
     // The two functions are different code: one shared hash would mean one bundle serves both.
     expect(new Set(first.assetHashes).size).toBe(first.assetHashes.length);
@@ -43,7 +45,10 @@ describe('determinism: same source, same output', () => {
   it('writes identical asset manifests and bundles', () => {
     expect(second.files.get('MiniAppStack.assets.json')?.toString()).toBe(first.files.get('MiniAppStack.assets.json')?.toString());
     const digest = (s: Synthesized) =>
-      [...s.files].filter(([name]) => name.startsWith('asset.')).map(([name, body]) => `${name} ${createHash('sha256').update(body).digest('hex')}`).sort();
+      [...s.files]
+        .filter(([name]) => name.startsWith('asset.'))
+        .map(([name, body]) => `${name} ${createHash('sha256').update(body).digest('hex')}`)
+        .sort();
     expect(digest(first).length).toBeGreaterThan(0);
     expect(digest(second)).toEqual(digest(first));
   });

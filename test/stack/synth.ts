@@ -18,9 +18,7 @@ import type { Template } from './template';
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 /** The `context` of cdk.json, which the ros-cdk CLI passes to the app on every synth. */
-export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
-  fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8'),
-).context;
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
 
 /**
  * The asset qualifier of in-process synths. A real project gets a random one per clone

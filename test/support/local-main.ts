@@ -26,13 +26,21 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Starts `npm start` or local/main.ts directly, in its own process group (so a failed test can still clean up). */
-export function start(how: 'npm' | 'main', args: string[] = [], stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-main-')), env: Record<string, string> = {}): Run {
-  const [cmd, argv] = how === 'npm' ? ['npm', ['start', ...(args.length ? ['--', ...args] : [])]] : [process.execPath, [TS_NODE, '--transpile-only', 'local/main.ts', ...args]];
+export function start(
+  how: 'npm' | 'main',
+  args: string[] = [],
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-main-')),
+  env: Record<string, string> = {},
+): Run {
+  const [cmd, argv] =
+    how === 'npm' ? ['npm', ['start', ...(args.length ? ['--', ...args] : [])]] : [process.execPath, [TS_NODE, '--transpile-only', 'local/main.ts', ...args]];
   const child = spawn(cmd, argv, { cwd: ROOT, env: cleanEnv({ LOCAL_STATE_DIR: stateDir, ...env }), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const run = { child, output: () => out, exit, stateDir };
   started.push(run);
   return run;
@@ -48,4 +56,3 @@ export async function ready(run: Run, timeoutMs = 90_000): Promise<{ endpoint: s
   // The client configuration main.ts prints as JSON just before the ready line.
   return JSON.parse(/^\{$[\s\S]*?^\}$/m.exec(run.output())![0]);
 }
-

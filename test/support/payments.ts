@@ -3,8 +3,6 @@ import { type LoginAnswer, type StsCredentials, fcClient } from './local';
 import { type StoredRow, allRows, operatorClient } from './tables';
 import { TableStore, call } from './tablestore-sdk';
 
- 
-
 export interface OrderAnswer {
   orderId: string;
   sku: string;

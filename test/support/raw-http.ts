@@ -50,7 +50,7 @@ export function parseAnswer(buf: Buffer, head = false, eof = false): RawAnswer |
 }
 
 /** The answer's body as JSON, or undefined when it is not JSON. */
- 
+
 export const json = (a: RawAnswer): any => {
   try {
     return JSON.parse(a.body.toString('utf8'));

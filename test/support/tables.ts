@@ -1,8 +1,6 @@
 import type { LocalCloud } from '../../local/cloud';
 import { TableStore, call, sdkClient } from './tablestore-sdk';
 
- 
-
 /** A stored row as plain values: Int64 columns as numbers. */
 export interface StoredRow {
   key: Record<string, unknown>;

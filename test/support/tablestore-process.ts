@@ -25,7 +25,9 @@ export async function startEmulator(dataFile: string): Promise<{ emulator: Table
     {
       roleArn: 'acs:ram::1:role/test',
       sessionName: 'test',
-      rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'ots:*', Resource: `acs:ots:cn-hangzhou:1:instance/${CHILD_INSTANCE}/table/${CHILD_TABLE}` }] }],
+      rolePolicies: [
+        { Version: '1', Statement: [{ Effect: 'Allow', Action: 'ots:*', Resource: `acs:ots:cn-hangzhou:1:instance/${CHILD_INSTANCE}/table/${CHILD_TABLE}` }] },
+      ],
     },
     3600,
   );

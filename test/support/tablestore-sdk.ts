@@ -4,7 +4,6 @@
  */
 import type { IssuedCredentials } from '../../local/credentials';
 
- 
 export const TableStore: any = require('tablestore');
 
 /** A client of `instance` at `endpoint` with these credentials; no SDK retries, so each call is one request. */

@@ -59,13 +59,16 @@ it('passes a good parameter file: names the bucket, lists what it deploys, print
 });
 
 it('fails a bad parameter file with every problem, in ROS terms, and prints no NoEcho value', async () => {
-  const run = await preflight([], [
-    { ParameterKey: 'AppId', ParameterValue: GOOD.AppId },
-    { ParameterKey: 'PrivateKey', ParameterValue: `${PRIVATE_KEY}${KEY_BODY.repeat(3)}` },
-    { ParameterKey: 'AlipayPublicKey', ParameterValue: GOOD.AlipayPublicKey },
-    { ParameterKey: 'DBInstanceName', ParameterValue: 'TodoProd' },
-    { ParameterKey: 'LogProjectName', ParameterValue: GOOD.LogProjectName },
-  ]);
+  const run = await preflight(
+    [],
+    [
+      { ParameterKey: 'AppId', ParameterValue: GOOD.AppId },
+      { ParameterKey: 'PrivateKey', ParameterValue: `${PRIVATE_KEY}${KEY_BODY.repeat(3)}` },
+      { ParameterKey: 'AlipayPublicKey', ParameterValue: GOOD.AlipayPublicKey },
+      { ParameterKey: 'DBInstanceName', ParameterValue: 'TodoProd' },
+      { ParameterKey: 'LogProjectName', ParameterValue: GOOD.LogProjectName },
+    ],
+  );
   expect(run.code).toBe(1);
   expect(run.out).toContain('preflight failed');
   expect(run.out).toContain('StackValidationFailed');

@@ -29,7 +29,10 @@ export function privateKeyProblems(text: string): string[] {
       ? [() => createPrivateKey(text)]
       : [() => createPrivateKey({ key: der(text), format: 'der', type: 'pkcs8' }), () => createPrivateKey({ key: der(text), format: 'der', type: 'pkcs1' })],
   );
-  if (!key) return ['PrivateKey does not parse as an RSA private key (PKCS1 or PKCS8, PEM or base64). Paste the application private key the Alipay key tool generated.'];
+  if (!key)
+    return [
+      'PrivateKey does not parse as an RSA private key (PKCS1 or PKCS8, PEM or base64). Paste the application private key the Alipay key tool generated.',
+    ];
   return rsa2Problems('PrivateKey', key);
 }
 
@@ -37,7 +40,10 @@ export function privateKeyProblems(text: string): string[] {
 export function publicKeyProblems(text: string): string[] {
   if (text.trim() === '') return [];
   const key = firstThatParses(isPem(text) ? [() => createPublicKey(text)] : [() => createPublicKey({ key: der(text), format: 'der', type: 'spki' })]);
-  if (!key) return ["AlipayPublicKey does not parse as an RSA public key. Paste Alipay's public key (支付宝公钥) from the open platform console, not the app public key."];
+  if (!key)
+    return [
+      "AlipayPublicKey does not parse as an RSA public key. Paste Alipay's public key (支付宝公钥) from the open platform console, not the app public key.",
+    ];
   return rsa2Problems('AlipayPublicKey', key);
 }
 

@@ -14,8 +14,6 @@ import { operatorClient } from '../../support/tables';
 import { TableStore, call } from '../../support/tablestore-sdk';
 import { OUTDIR, ROOT, tempDir } from './support';
 
- 
-
 jest.setTimeout(120_000);
 
 const SEED_FILE = join(ROOT, 'demo', 'seed.jsonl');

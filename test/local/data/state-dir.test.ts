@@ -15,8 +15,6 @@ import { CHILD_INSTANCE, CHILD_TABLE, startEmulator } from '../../support/tables
 import { TableStore, call, sdkClient } from '../../support/tablestore-sdk';
 import { OUTDIR, ROOT, contents, tempDir } from './support';
 
- 
-
 const DEMO_SEED = fs.readFileSync(join(ROOT, 'demo', 'seed.jsonl'), 'utf8');
 let stack: StackTables;
 let dir: string;
