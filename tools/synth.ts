@@ -18,7 +18,7 @@ Synthesizes the stack into ${OUTDIR}/ exactly as \`ros-cdk synth\` does: runs th
 ${PROJECT_CONFIG} through a shell in the project root, with ${CONTEXT_ENV} = the "context" of
 ${PROJECT_CONFIG} over ${PROJECT_CONTEXT}, and CDK_OUTDIR=${OUTDIR}.
 
-It takes no arguments: ros-cdk has no -c/--context option. Set appId, stage or qualifier under
+It takes no arguments: ros-cdk has no -c/--context option. Set appId, stage, qualifier or alipayGateway under
 "context" in ${PROJECT_CONFIG}.`;
 
 const REFUSED =
