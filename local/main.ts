@@ -1,8 +1,7 @@
 import * as path from 'node:path';
 import { LocalCloud } from './cloud';
-import { consoleRoute } from './console/route';
-import { demoRoute } from './demo';
 import { withHost } from './host';
+import { localPages } from './pages';
 import { type FunctionWatcher, watchFunctions } from './watch';
 import { RosError } from './ros/errors';
 
@@ -170,8 +169,6 @@ async function main(root: string, options: StartOptions): Promise<void> {
   const startedAt = Date.now();
   // The console and the demo's config route read the cloud at request time, once it has started.
   let cloud: LocalCloud | undefined;
-  const consolePages = consoleRoute(() => cloud, { log: (line) => process.stdout.write(`${JSON.stringify(line)}\n`) });
-  const demoPages = demoRoute(root, () => cloud?.config);
   const starting = LocalCloud.start({
     outdir: path.join(root, 'cdk.out'),
     stateDir,
@@ -187,7 +184,11 @@ async function main(root: string, options: StartOptions): Promise<void> {
       const shown = shownLine(line);
       if (shown !== undefined) process.stdout.write(`${shown}\n`);
     },
-    fcExtraRoute: (req, res, body) => consolePages(req, res, body) || demoPages(req, res),
+    fcExtraRoute: localPages(
+      root,
+      () => cloud,
+      (line) => process.stdout.write(`${JSON.stringify(line)}\n`),
+    ),
   });
 
   let watcher: FunctionWatcher | undefined;
