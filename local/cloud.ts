@@ -49,7 +49,7 @@ export interface LocalCloudOptions {
   credentialClock?: () => number;
   /** Fire timer triggers on their schedules (npm start); tests fire them with `fc.fireTimer`. */
   runTimers?: boolean;
-  /** Local-only pages on the FC port (npm start's demo); see FcOptions.extraRoute. */
+  /** Local-only pages on the FC port (npm start's console and demo: local/pages.ts); see FcOptions.extraRoute. */
   fcExtraRoute?: FcOptions['extraRoute'];
 }
 
