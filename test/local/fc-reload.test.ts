@@ -1,19 +1,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import FC from '@alicloud/fc2';
 import { CredentialStore } from '../../local/credentials';
-import { FcEmulator, type FunctionSpec } from '../../local/fc';
+import { FcEmulator } from '../../local/fc';
+import { ACCOUNT, functionSpec, invokerClient, REGION, SERVICE_ROLES } from '../support/fc-emulator';
 
 /**
  * FcEmulator.replaceCode, what `npm start -- --watch` does to a function whose code changed:
  * driven by the real fc2 client, with a handler that reports its code version, its module state
  * (an instance cache) and its process, and that holds a request until the test releases it.
  */
-const ACCOUNT = '1000000000000001';
-const REGION = 'cn-hangzhou';
-const arn = (fn: string) => `acs:fc:${REGION}:${ACCOUNT}:services/svc/functions/${fn}`;
-
 /** Version `v` of the code. An event "hold" answers once a `release` file appears beside the code, after writing `held`. */
 const handler = (v: number) => `const fs = require('fs'); let calls = 0;
 exports.handler = async (event) => {
@@ -54,42 +50,18 @@ describe('local FC: replacing a function code', () => {
     fs.writeFileSync(path.join(dir, 'index.js'), handler(v));
     return dir;
   };
-  const spec = (name: string): FunctionSpec => ({
-    serviceName: 'svc',
-    functionName: name,
-    arn: arn(name),
-    handler: 'index.handler',
-    runtime: 'nodejs20',
-    codeDir: codeDir(name, 1),
-    environment: { TZ: 'Asia/Shanghai' },
-    timeoutSeconds: 10,
-    memoryMB: 128,
-  });
+  const spec = (name: string) => functionSpec(root, name, handler(1), { environment: { TZ: 'Asia/Shanghai' } });
   async function start(name: string): Promise<{ fc: FcEmulator; invoke: (event: string) => Promise<{ version: number; calls: number; pid: number }> }> {
     const fc = new FcEmulator({
       accountId: ACCOUNT,
       region: REGION,
       functions: [spec(name)],
-      serviceRoles: { svc: { roleArn: `acs:ram::${ACCOUNT}:role/svc`, rolePolicies: [], sessionName: 'fc-svc' } },
+      serviceRoles: SERVICE_ROLES,
       credentials,
     });
     emulators.push(fc);
     await fc.listen();
-    const caller = credentials.issue(
-      {
-        roleArn: `acs:ram::${ACCOUNT}:role/client`,
-        sessionName: 't',
-        rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: arn('*') }] }],
-      },
-      900,
-    );
-    const client = new FC(ACCOUNT, {
-      accessKeyID: caller.accessKeyId,
-      accessKeySecret: caller.accessKeySecret,
-      securityToken: caller.securityToken,
-      region: REGION,
-      endpoint: fc.url,
-    });
+    const client = invokerClient(credentials, fc.url);
     return {
       fc,
       invoke: async (event) => {
@@ -146,7 +118,7 @@ describe('local FC: replacing a function code', () => {
     const { fc, invoke } = await start('draining');
     const { pid } = await invoke('x');
     const inFlight = invoke('hold').catch((e: Error) => e);
-    await until(() => fs.existsSync(path.join(root, 'draining-v1', 'held')), 'the request to be in flight');
+    await until(() => fs.existsSync(path.join(fc.instance('svc', 'draining')!.spec.codeDir, 'held')), 'the request to be in flight');
     const oldStopped = fc.replaceCode('svc', 'draining', codeDir('draining', 2));
     await fc.close();
     expect(alive(pid)).toBe(false);

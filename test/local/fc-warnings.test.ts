@@ -1,19 +1,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import FC from '@alicloud/fc2';
+import type FC from '@alicloud/fc2';
 import { CredentialStore } from '../../local/credentials';
-import { FcEmulator, type FunctionSpec } from '../../local/fc';
+import { FcEmulator } from '../../local/fc';
+import { ACCOUNT, functionSpec, invokerClient, REGION, SERVICE_ROLES } from '../support/fc-emulator';
 
 /**
  * Process warnings of function instances (Node's DEP0005 when the tablestore SDK calls
  * `new Buffer()`): each distinct one is one structured line of the local FC, once per local cloud,
  * and never a line of the functions' own log (the per-request stream of `npm start`).
  */
-const ACCOUNT = '1000000000000001';
-const REGION = 'cn-hangzhou';
-const arn = (fn: string) => `acs:fc:${REGION}:${ACCOUNT}:services/svc/functions/${fn}`;
-
 /** What tablestore 5.x does (`new Buffer(n)`), a warning of the code's own raised on every call, and a request line. */
 const WARNS = `exports.handler = async () => {
   new Buffer(4);
@@ -31,22 +28,7 @@ describe('local FC: process warnings of the instances', () => {
   let fc: FcEmulator;
   let client: FC;
 
-  const spec = (name: string): FunctionSpec => {
-    const codeDir = path.join(root, name);
-    fs.mkdirSync(codeDir, { recursive: true });
-    fs.writeFileSync(path.join(codeDir, 'index.js'), WARNS);
-    return {
-      serviceName: 'svc',
-      functionName: name,
-      arn: arn(name),
-      handler: 'index.handler',
-      runtime: 'nodejs20',
-      codeDir,
-      environment: {},
-      timeoutSeconds: 10,
-      memoryMB: 128,
-    };
-  };
+  const spec = (name: string) => functionSpec(root, name, WARNS);
   const invoke = async (name: string) => {
     const res = await client.invokeFunction('svc', name, '');
     expect(res.headers['x-fc-error-type']).toBeUndefined();
@@ -58,27 +40,13 @@ describe('local FC: process warnings of the instances', () => {
       accountId: ACCOUNT,
       region: REGION,
       functions: [spec('first'), spec('second')],
-      serviceRoles: { svc: { roleArn: `acs:ram::${ACCOUNT}:role/svc`, rolePolicies: [], sessionName: 'fc-svc' } },
+      serviceRoles: SERVICE_ROLES,
       credentials,
       log: (line) => logs.push(line),
       onFunctionLog: (_fn, line) => functionLogs.push(line),
     });
     await fc.listen();
-    const caller = credentials.issue(
-      {
-        roleArn: `acs:ram::${ACCOUNT}:role/client`,
-        sessionName: 't',
-        rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: arn('*') }] }],
-      },
-      900,
-    );
-    client = new FC(ACCOUNT, {
-      accessKeyID: caller.accessKeyId,
-      accessKeySecret: caller.accessKeySecret,
-      securityToken: caller.securityToken,
-      region: REGION,
-      endpoint: fc.url,
-    });
+    client = invokerClient(credentials, fc.url);
   });
   afterAll(async () => {
     await fc.close();

@@ -6,11 +6,9 @@ import * as path from 'node:path';
 import FC from '@alicloud/fc2';
 import { CredentialStore, type IssuedCredentials } from '../../local/credentials';
 import { FcEmulator, type FunctionSpec } from '../../local/fc';
+import { ACCOUNT, arn, functionSpec, REGION, SERVICE_ROLES } from '../support/fc-emulator';
 
 /** Local FC driven by the real @alicloud/fc2 client, with small handlers written for each case. */
-const ACCOUNT = '1000000000000001';
-const REGION = 'cn-hangzhou';
-const arn = (fn: string) => `acs:fc:${REGION}:${ACCOUNT}:services/svc/functions/${fn}`;
 
 const HTTP_ECHO = `exports.handler = (req, resp, context) => { const chunks = []; req.on('data', (c) => chunks.push(c)); req.on('end', () => {
     resp.setStatusCode(201); resp.setHeader('x-echo-method', req.method);
@@ -66,23 +64,8 @@ describe('local FC with the real fc2 client', () => {
   let caller: IssuedCredentials;
   let client: FC;
 
-  const spec = (name: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => {
-    const codeDir = path.join(codeRoot, name);
-    fs.mkdirSync(codeDir, { recursive: true });
-    fs.writeFileSync(path.join(codeDir, 'index.js'), HANDLERS[name]);
-    return {
-      serviceName: 'svc',
-      functionName: name,
-      arn: arn(name),
-      handler: 'index.handler',
-      runtime: 'nodejs20',
-      codeDir,
-      environment: { TEMPLATE_VAR: 'from-template', TZ: 'Asia/Shanghai' },
-      timeoutSeconds: 3,
-      memoryMB: 128,
-      ...extra,
-    };
-  };
+  const spec = (name: string, extra: Partial<FunctionSpec> = {}): FunctionSpec =>
+    functionSpec(codeRoot, name, HANDLERS[name], { environment: { TEMPLATE_VAR: 'from-template', TZ: 'Asia/Shanghai' }, timeoutSeconds: 3, ...extra });
   const clientFor = (c: IssuedCredentials, overrides: Partial<{ accessKeySecret: string }> = {}) =>
     new FC(ACCOUNT, {
       accessKeyID: c.accessKeyId,
@@ -108,7 +91,7 @@ describe('local FC with the real fc2 client', () => {
         spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }),
         spec('signed', { httpTrigger: { authType: 'function', methods: ['POST'] } }),
       ],
-      serviceRoles: { svc: { roleArn: `acs:ram::${ACCOUNT}:role/svc`, rolePolicies: [], sessionName: 'fc-svc' } },
+      serviceRoles: SERVICE_ROLES,
       credentials,
     });
     await fc.listen();
@@ -307,7 +290,7 @@ describe('local FC with the real fc2 client', () => {
         spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }),
         { ...spec('http'), functionName: 'http2', arn: arn('http2'), httpTrigger: { authType: 'anonymous', methods: ['POST'] } },
       ],
-      serviceRoles: { svc: { roleArn: `acs:ram::${ACCOUNT}:role/svc`, rolePolicies: [], sessionName: 'fc-svc' } },
+      serviceRoles: SERVICE_ROLES,
       credentials,
       triggerPort: first,
     });
