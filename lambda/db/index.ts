@@ -23,8 +23,12 @@ export async function handler(event: Buffer | string, context: FcContext): Promi
     const request = parseDbRequest(event);
     log.op = request.op;
     session = fingerprint(request.sid);
-    const { accountId } = await sessions.find(ots, request.sid, startedAt);
-    const answer = await run(new ObjectStore(ots, config.ots.objectsTable, accountId, request.collection), request);
+    const serve = (accountId: string) => run(new ObjectStore(ots, config.ots.objectsTable, accountId, request.collection), request);
+    // A read starts while the session is checked; a write waits for the session (live-session.ts).
+    const answer =
+      request.op === 'get' || request.op === 'list'
+        ? await sessions.read(ots, request.sid, startedAt, serve)
+        : await serve((await sessions.find(ots, request.sid, startedAt)).accountId);
     writeRequestLog({ ...log, outcome: 'ok', ms: Date.now() - startedAt, session, ots: ots.roundTrips });
     return answer;
   } catch (e) {

@@ -1,5 +1,6 @@
 import { AppError } from '../shared/errors';
 import { type AlipayConfig, alipaySdk } from '../shared/alipay-sdk';
+import { coldTrace } from '../shared/cold-trace';
 
 /** Alipay sub codes that mean the user's authCode is unusable (bad, used or expired): the client must get a new one. */
 const AUTH_CODE_REJECTED = /code-invalid|code-expired|auth-code|invalid-code/i;
@@ -36,10 +37,9 @@ const idOf = (v: unknown): string | undefined => (typeof v === 'string' && ALIPA
 export async function exchangeAuthCode(config: AlipayConfig, authCode: string): Promise<AlipayIds> {
   let answer: AlipayAnswer;
   try {
-    answer = (await alipaySdk(config).exec(
-      'alipay.system.oauth.token',
-      { grant_type: 'authorization_code', code: authCode },
-      { validateSign: Boolean(config.alipayPublicKey) },
+    const sdk = alipaySdk(config);
+    answer = (await coldTrace.call('alipay.oauth', () =>
+      sdk.exec('alipay.system.oauth.token', { grant_type: 'authorization_code', code: authCode }, { validateSign: Boolean(config.alipayPublicKey) }),
     )) as AlipayAnswer;
   } catch (e) {
     throw classifyFailure(e);

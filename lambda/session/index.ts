@@ -67,26 +67,31 @@ async function run(
   switch (request.action) {
     case 'login': {
       const ids = await exchangeAuthCode(config.alipay, request.authCode);
-      const { accountId, created, conflict } = await accounts.signIn(ids, Date.now());
-      if (created || conflict) noted.account = conflict ? 'conflict' : 'created';
-      // Credentials and row at once (one round trip less per login). If either fails the client
-      // gets no sessionId, so nothing usable exists: credentials are worthless without a row, and
-      // a row nobody was given the id of is unreachable (it is removed, or expires with the TTL).
-      const sessionId = newSessionId();
+      // The credentials don't depend on the account, so they are issued while the account is found
+      // and the session row written. If either side fails the client gets no sessionId, so nothing
+      // usable exists: credentials are worthless without a row, and a row nobody was given the id
+      // of is unreachable (it is removed, or expires with the TTL). They are not requested before
+      // Alipay vouched for the authCode: a flood of made-up codes must not reach STS.
+      let sessionId: string | undefined;
       const [sts, row] = await Promise.allSettled([
-        assumeClientRole(config.sts, context.credentials, accountId, deadline),
-        sessions.create(sessionId, accountId, Date.now(), config.sessionTtlSeconds),
+        assumeClientRole(config.sts, context.credentials, context.requestId, deadline),
+        (async () => {
+          const { accountId, created, conflict } = await accounts.signIn(ids, Date.now());
+          if (created || conflict) noted.account = conflict ? 'conflict' : 'created';
+          sessionId = newSessionId(accountId);
+          return sessions.create(sessionId, accountId, Date.now(), config.sessionTtlSeconds);
+        })(),
       ]);
       if (row.status === 'rejected') throw row.reason;
       if (sts.status === 'rejected') {
-        await sessions.delete(sessionId).catch(() => undefined);
+        await sessions.delete(sessionId!).catch(() => undefined);
         throw sts.reason;
       }
-      return { sessionId, expiresAt: new Date(row.value.expiresAt).toISOString(), sts: sts.value, accountId };
+      return { sessionId: sessionId!, expiresAt: new Date(row.value.expiresAt).toISOString(), sts: sts.value, accountId: row.value.accountId };
     }
     case 'refresh': {
       const live = await liveSession(sessions, request.sessionId);
-      const sts = await assumeClientRole(config.sts, context.credentials, live.accountId, deadline);
+      const sts = await assumeClientRole(config.sts, context.credentials, context.requestId, deadline);
       return { sessionId: request.sessionId, expiresAt: new Date(live.expiresAt).toISOString(), sts, accountId: live.accountId };
     }
     case 'logout':

@@ -1,4 +1,5 @@
 import type { FcCredentials } from '../shared/fc';
+import { coldTrace } from '../shared/cold-trace';
 import { AppError } from '../shared/errors';
 import { isNetworkError, withRetry } from '../shared/retry';
 
@@ -26,18 +27,18 @@ let cached: { key: string; client: RpcClient } | undefined;
 function client(credentials: FcCredentials, endpoint: string): RpcClient {
   const key = `${credentials.accessKeyId}\n${credentials.securityToken}`;
   if (cached?.key !== key) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const RPCClient = require('@alicloud/pop-core/lib/rpc') as new (c: object) => RpcClient;
-    cached = {
-      key,
-      client: new RPCClient({
+    const built = coldTrace.client(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const RPCClient = require('@alicloud/pop-core/lib/rpc') as new (c: object) => RpcClient;
+      return new RPCClient({
         endpoint,
         apiVersion: '2015-04-01',
         accessKeyId: credentials.accessKeyId,
         accessKeySecret: credentials.accessKeySecret,
         securityToken: credentials.securityToken,
-      }),
-    };
+      });
+    });
+    cached = { key, client: built };
   }
   return cached.client;
 }
@@ -53,25 +54,30 @@ const isTransient = (e: unknown): boolean =>
  * Credentials for one user that can do exactly one thing: invoke the client-facing functions. The session
  * policy repeats the client role's grant, so even a widened role could not widen these.
  */
-export async function assumeClientRole(config: StsConfig, credentials: FcCredentials, uid: string, deadline: number): Promise<ClientCredentials> {
+export async function assumeClientRole(config: StsConfig, credentials: FcCredentials, requestId: string, deadline: number): Promise<ClientCredentials> {
   const policy = {
     Version: '1',
     Statement: [{ Effect: 'Allow', Action: ['fc:InvokeFunction'], Resource: config.clientFunctionArns }],
   };
   const params = {
     RoleArn: config.clientRoleArn,
-    // Shows in ActionTrail which user a call was made for; [\w.@-]{2,64}.
-    RoleSessionName: `u-${uid.replace(/[^\w.@-]/g, '_')}`.slice(0, 64),
+    // Shows in ActionTrail which request the credentials were issued for: its log line (requestId)
+    // names the session by fingerprint. [\w.@-]{2,64}; FC's request ids are UUIDs.
+    RoleSessionName: `r-${requestId.replace(/[^\w.@-]/g, '_')}`.slice(0, 64),
     DurationSeconds: config.durationSeconds,
     Policy: JSON.stringify(policy),
   };
   try {
     const answer = await withRetry(
-      () =>
-        client(credentials, config.endpoint).request<{ Credentials: ClientCredentials }>('AssumeRole', params, {
-          method: 'POST',
-          timeout: Math.max(500, Math.min(3000, deadline - Date.now())),
-        }),
+      () => {
+        const sts = client(credentials, config.endpoint);
+        return coldTrace.call('sts.AssumeRole', () =>
+          sts.request<{ Credentials: ClientCredentials }>('AssumeRole', params, {
+            method: 'POST',
+            timeout: Math.max(500, Math.min(3000, deadline - Date.now())),
+          }),
+        );
+      },
       { deadline, isTransient },
     );
     const c = answer.Credentials;

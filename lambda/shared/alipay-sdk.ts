@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import type { AlipaySdk } from 'alipay-sdk';
+import { coldTrace } from './cold-trace';
 import { requireEnv } from './config';
 
 export interface AlipayConfig {
@@ -33,10 +34,10 @@ let sdk: AlipaySdk | undefined;
  * (a refresh, a logout, a db-style read) never pays for loading it.
  */
 export function alipaySdk(config: AlipayConfig): AlipaySdk {
-  if (!sdk) {
+  sdk ??= coldTrace.client(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { AlipaySdk: Sdk } = require('alipay-sdk') as typeof import('alipay-sdk');
-    sdk = new Sdk({
+    return new Sdk({
       appId: config.appId,
       privateKey: config.privateKey,
       keyType: privateKeyType(config.privateKey),
@@ -46,7 +47,7 @@ export function alipaySdk(config: AlipayConfig): AlipaySdk {
       timeout: config.timeoutMs,
       signType: 'RSA2',
     });
-  }
+  });
   return sdk;
 }
 

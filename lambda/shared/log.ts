@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type ColdReport, coldTrace } from './cold-trace';
 import { AppError } from './errors';
 
 /** A short, non-reversible tag for a secret value (session id), so logs can correlate without holding it. */
@@ -28,11 +29,14 @@ export interface RequestLog {
   counts?: Record<string, number>;
   /** Internal detail of an unexpected failure: error class and code only, never upstream text. */
   cause?: string;
+  /** On an instance's first request only: its client creation and upstream calls (cold-trace.ts). */
+  cold?: ColdReport;
 }
 
 /** Writes one JSON line per request (FC ships stdout to SLS, where the index knows these keys). */
 export function writeRequestLog(line: RequestLog): void {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  const cold = coldTrace.take();
+  process.stdout.write(`${JSON.stringify(cold ? { ...line, cold } : line)}\n`);
 }
 
 /** What may be logged about a failure: our own code, or for foreign errors just their class and code. */

@@ -1,4 +1,5 @@
 import * as TableStore from 'tablestore';
+import { coldTrace } from './cold-trace';
 import { AppError } from './errors';
 import type { FcCredentials } from './fc';
 import { isNetworkError, withRetry } from './retry';
@@ -26,15 +27,18 @@ let cached: { key: string; client: OtsClient } | undefined;
 export function otsClient(credentials: FcCredentials, endpoint: string, instance: string): OtsClient {
   const key = `${credentials.accessKeyId}\n${credentials.securityToken}`;
   if (cached?.key !== key) {
-    const client = new TableStore.Client({
-      endpoint,
-      instancename: instance,
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.accessKeySecret,
-      stsToken: credentials.securityToken,
-      maxRetries: 0,
-      httpOptions: { timeout: 2000 },
-    });
+    const client = coldTrace.client(
+      () =>
+        new TableStore.Client({
+          endpoint,
+          instancename: instance,
+          accessKeyId: credentials.accessKeyId,
+          secretAccessKey: credentials.accessKeySecret,
+          stsToken: credentials.securityToken,
+          maxRetries: 0,
+          httpOptions: { timeout: 2000 },
+        }),
+    );
     cached = { key, client };
   }
   return cached.client;
@@ -114,7 +118,7 @@ export class OtsSession {
       return await withRetry(
         () => {
           this.roundTrips++;
-          return fn(this.client);
+          return fn(coldTrace.recording ? traced(this.client) : this.client);
         },
         { deadline: this.deadline, isTransient: isTransientOts },
       );
@@ -123,6 +127,17 @@ export class OtsSession {
       throw e;
     }
   }
+}
+
+/** The client with each call timed for the cold-start report (first invocation only). */
+function traced(c: OtsClient): OtsClient {
+  return {
+    getRow: (p) => coldTrace.call('ots.GetRow', () => c.getRow(p)),
+    putRow: (p) => coldTrace.call('ots.PutRow', () => c.putRow(p)),
+    updateRow: (p) => coldTrace.call('ots.UpdateRow', () => c.updateRow(p)),
+    deleteRow: (p) => coldTrace.call('ots.DeleteRow', () => c.deleteRow(p)),
+    getRange: (p) => coldTrace.call('ots.GetRange', () => c.getRange(p)),
+  };
 }
 
 /** Attribute columns of a returned row as a plain map (the SDK returns a list of cells). */

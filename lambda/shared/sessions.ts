@@ -2,9 +2,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from './errors';
 import { OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber } from './ots';
 
-/** 256 bits from the CSPRNG, base64url: 43 characters. */
-export const newSessionId = (): string => randomBytes(32).toString('base64url');
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * The account's id, a dot, then 256 bits from the CSPRNG in base64url (43 characters). The secret
+ * is the random part; the account in front lets db start reading the account's data while it
+ * checks the session (live-session.ts), and is checked against the session row before anything
+ * read is used. Ids issued before this format (the 43 random characters alone) stay valid.
+ */
+export const newSessionId = (accountId: string): string => `${accountId}.${randomBytes(32).toString('base64url')}`;
+export const SESSION_ID_PATTERN = /^(?:(acc_[A-Za-z0-9_-]{22})\.)?[A-Za-z0-9_-]{43}$/;
+
+/** The account a well-formed session id names, unverified; undefined for ids of the older format. */
+export const claimedAccountOf = (sessionId: string): string | undefined => SESSION_ID_PATTERN.exec(sessionId)?.[1];
 
 /**
  * Rows are keyed by SHA-256 of the session id, not the id itself: someone who can read the table

@@ -17,7 +17,7 @@ describe('client against local mode', () => {
 
   it('logs in, then puts, gets, updates with ifVersion, and removes', async () => {
     const client = await loggedIn(cloud);
-    expect(client.session?.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(client.session?.sessionId).toMatch(/^acc_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
 
     const put = await client.put<Todo>({ id: 'milk', text: 'buy milk', done: false });
     expect(put).toMatchObject({ id: 'milk', text: 'buy milk', done: false, version: 1 });

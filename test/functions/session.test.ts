@@ -2,6 +2,8 @@ import type { LocalCloud } from '../../local/cloud';
 import { authCode, login, newUserId, postSession, startCloud } from '../support/local';
 import { dbOp, errorCode, tableRows } from './helpers';
 
+const SESSION_ID = /^acc_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/;
+
 /** An account id: `acc_` + 128 random bits, base64url. */
 const ACCOUNT_ID = /^acc_[A-Za-z0-9_-]{22}$/;
 
@@ -62,9 +64,11 @@ describe('session function', () => {
       const userId = newUserId();
       const ids = new Set<string>();
       for (let i = 0; i < 5; i++) {
-        const { sessionId } = await login(cloud, userId);
-        expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
-        expect(Buffer.from(sessionId, 'base64url')).toHaveLength(32); // >= 128 bits
+        const { sessionId, accountId } = await login(cloud, userId);
+        // The account, a dot, then the secret (lambda/shared/sessions.ts).
+        expect(sessionId).toMatch(/^acc_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+        expect(sessionId.startsWith(`${accountId}.`)).toBe(true);
+        expect(Buffer.from(sessionId.split('.')[1], 'base64url')).toHaveLength(32); // >= 128 bits
         ids.add(sessionId);
       }
       expect(ids.size).toBe(5);
@@ -89,7 +93,7 @@ describe('session function', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
       expect(res.status).toBe(200);
-      expect(res.body.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(res.body.sessionId).toMatch(SESSION_ID);
       expect((await dbOp(cloud, res.body, { op: 'list' })).data).toEqual([]);
       // The same for refresh.
       const refreshed = await postSession(cloud, `action=refresh&sessionId=${res.body.sessionId}`, {
@@ -212,7 +216,7 @@ describe('session function', () => {
       // The code was not spent by the refused requests: it still logs in, from a body of exactly 8 KB.
       const ok = await postSession(cloud, padded(8192));
       expect(ok.status).toBe(200);
-      expect(ok.body.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(ok.body.sessionId).toMatch(SESSION_ID);
     });
 
     it.each(['GET', 'PUT', 'DELETE', 'PATCH'])('%s is answered 405 (the trigger allows POST only)', async (method) => {

@@ -6,6 +6,7 @@ import type { FaultDecision } from '../../local/tablestore';
 import { type LoginAnswer, authCode, newUserId, postSession, startCloud } from '../support/local';
 import { tableRows } from '../functions/helpers';
 import { dbCall, isErrorBody, report } from './support';
+import { claimedAccountOf } from '../../lambda/shared/sessions';
 
 /**
  * A workload of several users, each a single sequential writer of its own objects, run
@@ -137,7 +138,7 @@ describe('a workload under ~20% transient upstream faults', () => {
         requests.session++;
         const res = await postSession(cloud, { authCode: code });
         if (res.status === 200) {
-          if (!/^[A-Za-z0-9_-]{43}$/.test(res.body.sessionId) || typeof res.body.sts?.SecurityToken !== 'string')
+          if (claimedAccountOf(res.body.sessionId) !== res.body.accountId || typeof res.body.sts?.SecurityToken !== 'string')
             wrong(`login answer ${JSON.stringify(res.body)}`);
           if (this.sessions.has(res.body.sessionId)) wrong('a session id given twice');
           if (typeof res.body.accountId !== 'string' || !ACCOUNT_ID.test(res.body.accountId))

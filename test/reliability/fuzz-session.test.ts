@@ -4,6 +4,7 @@ import type { LocalCloud } from '../../local/cloud';
 import { type LoginAnswer, authCode, login, newUserId, startCloud } from '../support/local';
 import { tableRows } from '../functions/helpers';
 import { STACK_FRAME, Secrets, dbCall, fuzzRuns, isErrorBody, report } from './support';
+import { claimedAccountOf } from '../../lambda/shared/sessions';
 
 /**
  * Random requests against the session function's HTTP trigger: bodies (JSON, form, text, binary,
@@ -190,7 +191,7 @@ describe('fuzzing the session function through its HTTP trigger', () => {
               const sts = answer.sts ?? {};
               const shaped =
                 typeof answer.sessionId === 'string' &&
-                /^[A-Za-z0-9_-]{43}$/.test(answer.sessionId) &&
+                claimedAccountOf(answer.sessionId) === answer.accountId &&
                 !Number.isNaN(Date.parse(answer.expiresAt)) &&
                 ['AccessKeyId', 'AccessKeySecret', 'SecurityToken', 'Expiration'].every((k) => typeof sts[k] === 'string');
               if (!shaped) throw new Error(`malformed success: ${where}`);
