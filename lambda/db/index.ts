@@ -6,9 +6,11 @@ import { LiveSessions } from '../shared/live-session';
 import { loadDbConfig } from './config';
 import { ObjectStore } from './objects';
 import { type DbRequest, parseDbRequest } from './request';
+import { RowCache } from './row-cache';
 
 const config = loadDbConfig();
 const sessions = new LiveSessions(config.ots.sessionsTable, config.sessionCacheSeconds);
+const rows = new RowCache();
 
 /**
  * FC 2.0 event handler. The answer is `{"data": ...}` (plus `"cursor"` for list) or
@@ -23,7 +25,7 @@ export async function handler(event: Buffer | string, context: FcContext): Promi
     const request = parseDbRequest(event);
     log.op = request.op;
     session = fingerprint(request.sid);
-    const serve = (accountId: string) => run(new ObjectStore(ots, config.ots.objectsTable, accountId, request.collection), request);
+    const serve = (accountId: string) => run(new ObjectStore(ots, config.ots.objectsTable, accountId, request.collection, rows), request);
     // A read starts while the session is checked; a write waits for the session (live-session.ts).
     const answer =
       request.op === 'get' || request.op === 'list'

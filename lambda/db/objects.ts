@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors';
-import { OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber } from '../shared/ots';
+import { type OtsClient, OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber } from '../shared/ots';
 import { encodeCursor } from './cursor';
 import { type Fields, checkStorable } from './request';
+import { type Row, RowCache } from './row-cache';
 
 /** An object as clients see it: their fields plus the ones the server keeps. */
 export interface StoredObject {
@@ -15,16 +16,12 @@ export interface StoredObject {
   version: number;
 }
 
-interface Row {
-  fields: Fields;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-  writeId: string;
-}
-
-/** A conditional write's outcome: done, or the row as it stands after the condition failed. */
-type Attempt = { done: StoredObject } | { current: Row | undefined };
+/**
+ * A conditional write's outcome: done; the row as read after its condition failed; or `failed`,
+ * a first attempt whose condition failed, with nothing read. No earlier attempt of ours can have
+ * landed then, so the row was simply not in the state the condition named.
+ */
+type Attempt = { done: StoredObject } | { current: Row | undefined } | { failed: true };
 
 /**
  * Attempts of an unconditional read-modify-write that keeps losing races to other writers of the
@@ -35,14 +32,67 @@ const racePause = (race: number) => new Promise((r) => setTimeout(r, Math.random
 
 const conflict = () => new AppError('Conflict', 'The object changed since the given version; read it again and retry.');
 const contended = () => new AppError('Conflict', 'Other requests kept changing the object at the same time; retry.');
+const notFound = () => new AppError('NotFound', 'No object has this id; create it with put.');
+
 const { EXPECT_EXIST, EXPECT_NOT_EXIST, IGNORE } = TableStore.RowExistenceExpectation;
-const versionIs = (v: number) =>
-  new TableStore.Condition(EXPECT_EXIST, new TableStore.SingleColumnCondition('version', int64(v), TableStore.ComparatorType.EQUAL, false));
+const { EQUAL, NOT_EQUAL } = TableStore.ComparatorType;
+const column = (name: string, value: unknown, comparator: number, passIfMissing = false) =>
+  new TableStore.SingleColumnCondition(name, value, comparator, passIfMissing);
+
+const versionIs = (v: number) => new TableStore.Condition(EXPECT_EXIST, column('version', int64(v), EQUAL));
+
+/**
+ * Exactly the state `row` names: its version and the write that made it. The version alone is not
+ * enough, as a remove and re-create starts again at 1; a writeId never repeats. A row from before
+ * writeIds has none (then the version must do: see update).
+ */
+function stateIs(row: Row) {
+  const both = new TableStore.CompositeCondition(TableStore.LogicalOperator.AND);
+  both.addSubCondition(column('version', int64(row.version), EQUAL));
+  both.addSubCondition(column('writeId', row.writeId, EQUAL, row.writeId === ''));
+  return new TableStore.Condition(EXPECT_EXIST, both);
+}
+
+/** Any existing row but the state our own write left: a retry whose first attempt landed fails, instead of writing twice. */
+const notLeftBy = (writeId: string) => new TableStore.Condition(EXPECT_EXIST, column('writeId', writeId, NOT_EQUAL, true));
+
+/**
+ * The values of atomic counters after the write (RT_AFTER_MODIFY). The service returns only
+ * counters the request incremented (local/tablestore/counters.ts has the sources), which is why
+ * createdAt, when it must come back, is incremented by 0: an atomic increment of nothing.
+ */
+const returning = (...counters: string[]) => ({ returnType: TableStore.ReturnType.AfterModify, returnColumns: counters });
 
 /**
  * One account's objects in one collection. Rows are (uid, collection, id) → doc (the fields as JSON),
  * version, createdAt, updatedAt, writeId. Every write carries a fresh writeId, so when a retried
  * write's condition fails because the first attempt landed, the row itself says it was ours.
+ *
+ * A write is one round trip in the common case. The instance remembers each row it read or wrote
+ * (RowCache): an update is one UpdateRow conditioned on exactly the remembered state, a put over a
+ * remembered row one UpdateRow whose atomic counters hand back the version and createdAt. The cache
+ * is only a hint, never trusted for an answer: every guarantee rests on a write's condition, and a
+ * row changed elsewhere fails it and is read, one round trip more.
+ *
+ *   round trips                                  before   now
+ *   put of a new id (PutRow)                        1       1
+ *   put over a row this instance knows              3       1   (UpdateRow)
+ *   put over a row it does not know                 3       2   (a failed PutRow, UpdateRow)
+ *   put with ifVersion n                            2       1   (UpdateRow)
+ *   update of a row it knows (with ifVersion too)   2       1   (UpdateRow)
+ *   update of a row it does not know                2       2   (GetRow, UpdateRow)
+ *   update of a remembered row changed elsewhere    -       3   (a failed UpdateRow, GetRow, UpdateRow)
+ *
+ * Why the guarantees hold:
+ * - One winner among writes with the same ifVersion: each is conditioned on that version (or on
+ *   absence for 0) and lands the next one.
+ * - No lost update: an update is conditioned on the exact state it merged against (stateIs).
+ * - Concurrent puts without ifVersion each get a version of their own: the version is an atomic
+ *   counter there, incremented by the service.
+ * - A retry after a lost answer applies once: its condition fails where its first attempt landed
+ *   (replacing any row excludes the state our own writeId left), and the row read shows our writeId.
+ * - createdAt is kept and the answer is the stored object: it is built from what was written and
+ *   from the counters the write returned, or from the row as read.
  */
 export class ObjectStore {
   constructor(
@@ -50,6 +100,7 @@ export class ObjectStore {
     private readonly table: string,
     private readonly uid: string,
     private readonly collection: string,
+    private readonly rows = new RowCache(),
   ) {}
 
   async get(id: string): Promise<StoredObject | null> {
@@ -73,38 +124,75 @@ export class ObjectStore {
     const data = rows.flatMap((r) => {
       const row = parseRow(columnsOf(r));
       const id = r.primaryKey.find((k) => k.name === 'id')?.value;
-      return row && typeof id === 'string' ? [this.present(id, row)] : [];
+      if (!row || typeof id !== 'string') return [];
+      this.rows.set(this.uid, this.collection, id, row);
+      return [this.present(id, row)];
     });
     const next = nextStartPrimaryKey?.find((k) => k.name === 'id')?.value;
     return { data, cursor: typeof next === 'string' ? encodeCursor(this.collection, next) : null };
   }
 
   /**
-   * Replaces the object's fields. `ifVersion` 0: only if it doesn't exist; n: only if it is at
-   * version n. Without it the last writer wins, but createdAt and version stay right.
-   * A new object is created optimistically: one round trip in the common case.
+   * Replaces the object's fields. `ifVersion` 0: only if it doesn't exist (PutRow); n: only if it is
+   * at version n (one UpdateRow conditioned on it; createdAt comes back as a counter). A failed
+   * condition is a Conflict without a read, unless the write was retried: then our first attempt
+   * may have landed, and the row is read to see. Without `ifVersion` the last writer wins (putAny).
    */
   async put(id: string, fields: Fields, ifVersion?: number): Promise<StoredObject> {
+    const doc = JSON.stringify(fields);
     const writeId = newWriteId();
-    const first = ifVersion === undefined || ifVersion === 0 ? await this.tryCreate(id, fields, writeId) : { current: await this.read(id) };
-    return this.settle(id, first, ifVersion, (current) => (current ? this.tryReplace(id, current, fields, writeId) : this.tryCreate(id, fields, writeId)));
+    if (ifVersion === undefined) return this.putAny(id, fields, doc, writeId);
+    const first = ifVersion === 0 ? await this.tryCreate(id, fields, doc, writeId) : await this.tryPutAt(id, fields, doc, ifVersion, writeId);
+    return this.settle(id, first, ifVersion, (current) =>
+      current ? this.tryPutAt(id, fields, doc, current.version, writeId) : this.tryCreate(id, fields, doc, writeId),
+    );
+  }
+
+  /**
+   * Last writer wins, and createdAt and version stay right. A row this instance knows is replaced at
+   * once; otherwise creating comes first (the row is new, one round trip) and a row found there is
+   * replaced (two). Replacing increments the version atomically, so concurrent puts each get a
+   * version of their own and none is counted twice. A failed first attempt says which way to go
+   * without a read: a create failed because the row exists, a replace because it doesn't.
+   */
+  private async putAny(id: string, fields: Fields, doc: string, writeId: string): Promise<StoredObject> {
+    let exists = this.rows.get(this.uid, this.collection, id) !== undefined;
+    for (let race = 0; race < MAX_RACES; race++) {
+      // The first switch (the row was there after all, or had gone) is no race; more are, with removes.
+      if (race > 1) await racePause(race);
+      const attempt = exists ? await this.tryReplaceAny(id, fields, doc, writeId) : await this.tryCreate(id, fields, doc, writeId);
+      if ('done' in attempt) return attempt.done;
+      exists = 'failed' in attempt ? !exists : attempt.current !== undefined;
+    }
+    throw contended();
   }
 
   /**
    * Changes only the given fields; the others keep their values. The object limits are checked on
-   * the merged object, against the row as read; the write is conditional on that row's version, so
-   * what lands is exactly what was checked (a row changed meanwhile is read and checked again).
-   * That costs no round trip: update always read the row (GetRow + conditional UpdateRow).
+   * the merged object, and the write is conditioned on exactly the row merged against (stateIs), so
+   * what lands is what was checked, and no concurrent update is lost: a row changed meanwhile is
+   * read, merged and checked again. The row merged against is the one this instance remembers when
+   * it has one (one round trip), else the one read (two, as before). A remembered row the merge does
+   * not fit, or one from before writeIds (its version alone can't tell a re-created row), is read.
    */
   async update(id: string, changes: Fields, ifVersion?: number): Promise<StoredObject> {
     const writeId = newWriteId();
-    const current = await this.read(id);
-    if (!current) throw new AppError('NotFound', 'No object has this id; create it with put.');
-    return this.settle(id, { current }, ifVersion, (now) => {
-      if (!now) throw new AppError('NotFound', 'The object was removed meanwhile.');
-      const merged = { ...now.fields, ...changes };
+    const merge = (row: Row): Fields => {
+      const merged = { ...(JSON.parse(row.doc) as Fields), ...changes };
       checkStorable(merged, true);
-      return this.tryReplace(id, now, merged, writeId);
+      return merged;
+    };
+    let first: Attempt | undefined;
+    const known = this.rows.get(this.uid, this.collection, id);
+    if (known && known.writeId !== '' && (ifVersion === undefined || known.version === ifVersion)) {
+      const merged = fitting(() => merge(known));
+      if (merged) first = await this.tryReplace(id, known, merged, writeId);
+    }
+    first ??= { current: await this.read(id) };
+    if ('current' in first && !first.current) throw notFound();
+    return this.settle(id, first, ifVersion, (now) => {
+      if (!now) throw new AppError('NotFound', 'The object was removed meanwhile.');
+      return this.tryReplace(id, now, merge(now), writeId);
     });
   }
 
@@ -120,6 +208,8 @@ export class ObjectStore {
   ): Promise<StoredObject> {
     for (let race = 0; race < MAX_RACES; race++) {
       if ('done' in attempt) return attempt.done;
+      // Only writes conditioned on exactly `ifVersion` answer `failed` here (update reads instead).
+      if ('failed' in attempt) throw conflict();
       let { current } = attempt;
       if (race > 0) {
         // Lost a race to another writer: wait a little, then work from a fresh read.
@@ -135,6 +225,8 @@ export class ObjectStore {
 
   /** Removing a missing object is not an error (so a retried remove answers the same). */
   async remove(id: string, ifVersion?: number): Promise<void> {
+    // Whatever the outcome, this instance no longer knows the row's state.
+    this.rows.delete(this.uid, this.collection, id);
     const before = this.ots.roundTrips;
     try {
       await this.ots.call((c) =>
@@ -157,62 +249,131 @@ export class ObjectStore {
     return [{ uid: this.uid }, { collection: this.collection }, { id }];
   }
 
+  /** The row as stored now, remembered (or forgotten when there is none). */
   private async read(id: string): Promise<Row | undefined> {
     const { row } = await this.ots.call((c) => c.getRow({ tableName: this.table, primaryKey: this.key(id), maxVersions: 1 }));
-    return parseRow(columnsOf(row));
+    const found = parseRow(columnsOf(row));
+    if (found) this.rows.set(this.uid, this.collection, id, found);
+    else this.rows.delete(this.uid, this.collection, id);
+    return found;
   }
 
   /** PutRow only if absent. */
-  private async tryCreate(id: string, fields: Fields, writeId: string): Promise<Attempt> {
+  private tryCreate(id: string, fields: Fields, doc: string, writeId: string): Promise<Attempt> {
     const now = Date.now();
-    const row: Row = { fields, version: 1, createdAt: now, updatedAt: now, writeId };
-    try {
-      await this.ots.call((c) =>
+    const row: Row = { doc, version: 1, createdAt: now, updatedAt: now, writeId };
+    return this.attempt(
+      id,
+      fields,
+      writeId,
+      () => row,
+      (c) =>
         c.putRow({
           tableName: this.table,
           primaryKey: this.key(id),
           condition: new TableStore.Condition(EXPECT_NOT_EXIST, null),
-          attributeColumns: columnsFor(row),
+          attributeColumns: [{ doc }, { version: int64(1) }, { createdAt: int64(now) }, { updatedAt: int64(now) }, { writeId }],
         }),
-      );
-      return { done: this.present(id, row) };
-    } catch (e) {
-      return this.afterConditionFailed(e, id, writeId);
-    }
+    );
   }
 
-  /** Writes the next version if the row is still at `current.version`. */
+  /** Writes `fields` as the next version of exactly the row `current`; if the row is not that any more, reads it as it is. */
   private async tryReplace(id: string, current: Row, fields: Fields, writeId: string): Promise<Attempt> {
-    const next: Row = { fields, version: current.version + 1, createdAt: current.createdAt, updatedAt: Date.now(), writeId };
-    try {
-      await this.ots.call((c) =>
+    const next: Row = { doc: JSON.stringify(fields), version: current.version + 1, createdAt: current.createdAt, updatedAt: Date.now(), writeId };
+    const attempt = await this.attempt(
+      id,
+      fields,
+      writeId,
+      () => next,
+      (c) =>
         c.updateRow({
           tableName: this.table,
           primaryKey: this.key(id),
-          condition: versionIs(current.version),
-          updateOfAttributeColumns: [{ PUT: columnsFor(next).filter((col) => !('createdAt' in col)) }],
+          condition: stateIs(current),
+          updateOfAttributeColumns: [{ PUT: [{ doc: next.doc }, { version: int64(next.version) }, { updatedAt: int64(next.updatedAt) }, { writeId }] }],
         }),
-      );
-      return { done: this.present(id, next) };
-    } catch (e) {
-      return this.afterConditionFailed(e, id, writeId);
-    }
+    );
+    return 'failed' in attempt ? { current: await this.read(id) } : attempt;
+  }
+
+  /** Replaces the row if it is at `version`. createdAt is not known here: it comes back as a counter (see returning). */
+  private tryPutAt(id: string, fields: Fields, doc: string, version: number, writeId: string): Promise<Attempt> {
+    const updatedAt = Date.now();
+    return this.attempt(
+      id,
+      fields,
+      writeId,
+      (answer) => ({ doc, version: version + 1, createdAt: returnedInt(answer, 'createdAt'), updatedAt, writeId }),
+      (c) =>
+        c.updateRow({
+          tableName: this.table,
+          primaryKey: this.key(id),
+          condition: versionIs(version),
+          updateOfAttributeColumns: [
+            { PUT: [{ doc }, { version: int64(version + 1) }, { updatedAt: int64(updatedAt) }, { writeId }] },
+            { INCREMENT: [{ createdAt: int64(0) }] },
+          ],
+          returnContent: returning('createdAt'),
+        }),
+    );
+  }
+
+  /** Replaces whatever row is there (put without ifVersion): the next version and createdAt come back as counters. */
+  private tryReplaceAny(id: string, fields: Fields, doc: string, writeId: string): Promise<Attempt> {
+    const updatedAt = Date.now();
+    return this.attempt(
+      id,
+      fields,
+      writeId,
+      (answer) => ({ doc, version: returnedInt(answer, 'version'), createdAt: returnedInt(answer, 'createdAt'), updatedAt, writeId }),
+      (c) =>
+        c.updateRow({
+          tableName: this.table,
+          primaryKey: this.key(id),
+          condition: notLeftBy(writeId),
+          updateOfAttributeColumns: [
+            { PUT: [{ doc }, { updatedAt: int64(updatedAt) }, { writeId }] },
+            { INCREMENT: [{ version: int64(1) }, { createdAt: int64(0) }] },
+          ],
+          returnContent: returning('version', 'createdAt'),
+        }),
+    );
   }
 
   /**
-   * A write's condition failed: either another writer got there first, or our own earlier attempt
-   * landed and only its answer was lost (the row then carries our writeId). The row as read is
-   * handed back so the next attempt needs no second read.
+   * One conditional write; what it wrote (`written`, from the answer) is remembered and answered.
+   * A failed condition on a first attempt is `failed`, nothing read, and the row is forgotten (it is
+   * not as this instance thought). On a retry the first attempt may have landed with only its
+   * answer lost, so the row is read: our writeId there means done, with the row as stored.
    */
-  private async afterConditionFailed(e: unknown, id: string, writeId: string): Promise<Attempt> {
-    if (!isConditionFailed(e)) throw e;
-    const now = await this.read(id);
-    return now?.writeId === writeId ? { done: this.present(id, now) } : { current: now };
+  private async attempt(
+    id: string,
+    fields: Fields,
+    writeId: string,
+    written: (answer: unknown) => Row,
+    write: (c: OtsClient) => Promise<unknown>,
+  ): Promise<Attempt> {
+    const before = this.ots.roundTrips;
+    let answer: unknown;
+    try {
+      answer = await this.ots.call(write);
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+      if (this.ots.roundTrips - before === 1) {
+        this.rows.delete(this.uid, this.collection, id);
+        return { failed: true };
+      }
+      const now = await this.read(id);
+      return now?.writeId === writeId ? { done: this.present(id, now) } : { current: now };
+    }
+    const row = written(answer);
+    this.rows.set(this.uid, this.collection, id, row);
+    return { done: this.present(id, row, fields) };
   }
 
-  private present(id: string, row: Row): StoredObject {
+  private present(id: string, row: Row, fields = JSON.parse(row.doc) as Fields): StoredObject {
     return {
-      ...row.fields,
+      ...fields,
       id,
       uid: this.uid,
       createdAt: new Date(row.createdAt).toISOString(),
@@ -224,20 +385,26 @@ export class ObjectStore {
 
 const newWriteId = (): string => randomBytes(12).toString('base64url');
 
-function columnsFor(row: Row): Record<string, unknown>[] {
-  return [
-    { doc: JSON.stringify(row.fields) },
-    { version: int64(row.version) },
-    { createdAt: int64(row.createdAt) },
-    { updatedAt: int64(row.updatedAt) },
-    { writeId: row.writeId },
-  ];
+/** The merge as checked against a remembered row, or undefined when it does not fit: that row may be stale, so the row as read decides. */
+function fitting(merge: () => Fields): Fields | undefined {
+  try {
+    return merge();
+  } catch {
+    return undefined;
+  }
+}
+
+/** An Int64 counter a write returned. The service returns what was asked for, so a missing one is a bug, answered Internal. */
+function returnedInt(answer: unknown, name: string): number {
+  const value = columnsOf((answer as { row?: Parameters<typeof columnsOf>[0] } | undefined)?.row)?.[name];
+  if (value === undefined) throw new Error(`UpdateRow returned no ${name}`);
+  return toNumber(value);
 }
 
 function parseRow(cols: Record<string, unknown> | undefined): Row | undefined {
   if (!cols || typeof cols.doc !== 'string') return undefined;
   return {
-    fields: JSON.parse(cols.doc) as Fields,
+    doc: cols.doc,
     version: toNumber(cols.version),
     createdAt: toNumber(cols.createdAt),
     updatedAt: toNumber(cols.updatedAt),

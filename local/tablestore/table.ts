@@ -1,15 +1,17 @@
 /**
  * One table's rows and the row-level semantics of the service: sorted primary keys, versioned
- * cells, max versions, TTL visibility, row-existence and column conditions.
+ * cells, max versions, TTL visibility, row-existence and column conditions, atomic counters and
+ * what a write returns (the rules of the last two in counters.ts).
  *
  * Everything here runs synchronously inside one request, so each operation is atomic with
  * respect to other requests (Node is single-threaded), like a row transaction in the service.
  */
+import { checkReturnColumns, counterColumns, incremented } from './counters';
 import { conditionCheckFail, invalidPk, parameterInvalid } from './errors';
 import { evaluate, type ColumnFilter, type VersionedValue } from './filter';
 import { rowDataSize } from './limits';
 import type { DecodedCell, KeyValue, OutputRow, PkColumn, PkValue, Value } from './plainbuffer';
-import { RowExistence } from './proto';
+import { ReturnType, RowExistence } from './proto';
 import { compareKeys, variantName } from './values';
 
 export interface TableSpec {
@@ -280,12 +282,16 @@ export class Table {
     }
   }
 
-  private returned(row: StoredRow | undefined, key: KeyValue[], ret: ReturnSpec | undefined): OutputRow | undefined {
-    if (!ret || ret.type === 0) return undefined;
+  /**
+   * The row a write returns: none (RT_NONE), its key (RT_PK), or its key and the new values of the
+   * counters it incremented and named (RT_AFTER_MODIFY; checkReturnColumns allowed no other name).
+   */
+  private returned(key: KeyValue[], ret: ReturnSpec | undefined, counters?: ReadonlyMap<string, VersionedValue>): OutputRow | undefined {
+    if (!ret || ret.type === ReturnType.RT_NONE) return undefined;
     const primaryKey = this.keyColumns(key);
-    if (ret.type === 1 || !row) return { primaryKey, cells: [] };
+    if (ret.type !== ReturnType.RT_AFTER_MODIFY) return { primaryKey, cells: [] };
     const cells = ret.columns.flatMap((name) => {
-      const v = row.columns.get(name)?.[0];
+      const v = counters?.get(name);
       return v ? [{ name, value: v.value, timestamp: v.timestamp }] : [];
     });
     return { primaryKey, cells };
@@ -310,6 +316,7 @@ export class Table {
       if (c.op !== 'PUT') throw parameterInvalid(`OpType cannot be given for column name:${c.name} in PutRow.`);
       if (!c.value) throw parameterInvalid('Invalid request of put row: find cells without values.');
     }
+    checkReturnColumns(ret, new Set());
     const { row: old, index } = this.live(key);
     this.check(old, cond);
     this.recorder?.(this, key, old);
@@ -320,7 +327,7 @@ export class Table {
     if (cells.length === 0) row.marker = now;
     if (old) this.rows[index] = row;
     else this.rows.splice(index, 0, row);
-    return this.returned(row, key, ret);
+    return this.returned(key, ret);
   }
 
   update(key: KeyValue[], cells: DecodedCell[], cond: WriteCondition, ret?: ReturnSpec): OutputRow | undefined {
@@ -335,6 +342,7 @@ export class Table {
       if ((c.op === 'PUT' || c.op === 'INCREMENT') && !c.value) throw parameterInvalid(`Invalid cell: ${c.name}. Reason: missing value.`);
       if (c.op === 'INCREMENT' && c.value?.type !== 'INTEGER') throw parameterInvalid(`Invalid column type: ${variantName(c.value as Value)}.`);
     }
+    checkReturnColumns(ret, counterColumns(cells));
     const { row: old, index } = this.live(key);
     this.check(old, cond);
     const now = this.now();
@@ -342,6 +350,7 @@ export class Table {
     const row: StoredRow = old
       ? { key: old.key, columns: new Map([...old.columns].map(([n, v]) => [n, [...v]])), marker: old.marker }
       : { key, columns: new Map() };
+    const counters = new Map<string, VersionedValue>();
     for (const c of cells) {
       if (c.op === 'PUT') this.addVersion(row, c.name, c.value as Value, c.timestamp ?? now);
       else if (c.op === 'DELETE_ALL') row.columns.delete(c.name);
@@ -353,7 +362,9 @@ export class Table {
         const current = row.columns.get(c.name)?.[0]?.value ?? { type: 'INTEGER', value: 0n };
         if (current.type !== 'INTEGER') throw parameterInvalid(`Invalid column type: ${variantName(current)}.`);
         const delta = (c.value as Extract<Value, { type: 'INTEGER' }>).value;
-        this.addVersion(row, c.name, { type: 'INTEGER', value: BigInt.asIntN(64, current.value + delta) }, c.timestamp ?? now);
+        const counter: VersionedValue = { timestamp: c.timestamp ?? now, value: { type: 'INTEGER', value: incremented(current.value, delta) } };
+        this.addVersion(row, c.name, counter.value, counter.timestamp);
+        counters.set(c.name, counter);
       }
     }
     this.recorder?.(this, key, old);
@@ -361,16 +372,17 @@ export class Table {
       this.rows[index] = row;
       this.store(row, index, true);
     } else this.store(row, index, false);
-    return this.returned(row, key, ret);
+    return this.returned(key, ret, counters);
   }
 
   delete(key: KeyValue[], cond: WriteCondition, ret?: ReturnSpec): OutputRow | undefined {
+    checkReturnColumns(ret, new Set());
     const { row: old, index } = this.live(key);
     this.check(old, cond);
     if (old) {
       this.recorder?.(this, key, old);
       this.rows.splice(index, 1);
     }
-    return this.returned(undefined, key, ret);
+    return this.returned(key, ret);
   }
 }
