@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../shared/errors';
-import { type OtsClient, OtsSession, TableStore, columnsOf, int64, isConditionFailed, toNumber } from '../shared/ots';
+import { type OtsClient, OtsSession, TableStore, columnsOf, decodeOtsError, int64, isConditionFailed, toNumber } from '../shared/ots';
 import { encodeCursor } from './cursor';
 import { type Fields, checkStorable } from './request';
 import { type Row, RowCache } from './row-cache';
@@ -62,6 +62,15 @@ const notLeftBy = (writeId: string) => new TableStore.Condition(EXPECT_EXIST, co
  * createdAt, when it must come back, is incremented by 0: an atomic increment of nothing.
  */
 const returning = (...counters: string[]) => ({ returnType: TableStore.ReturnType.AfterModify, returnColumns: counters });
+
+/**
+ * Whether Tablestore takes those increments by 0. Its docs speak of "a positive or negative
+ * number" and don't mention 0 (README, "Verified against"). Should the service refuse it
+ * (OTSParameterInvalid), this instance stops asking and replaces rows as read instead: one round
+ * trip more, every guarantee the same.
+ */
+let zeroIncrements = true;
+const isParameterInvalid = (e: unknown): boolean => decodeOtsError(e).code === 'OTSParameterInvalid';
 
 /**
  * One account's objects in one collection. Rows are (uid, collection, id) → doc (the fields as JSON),
@@ -142,10 +151,12 @@ export class ObjectStore {
     const doc = JSON.stringify(fields);
     const writeId = newWriteId();
     if (ifVersion === undefined) return this.putAny(id, fields, doc, writeId);
-    const first = ifVersion === 0 ? await this.tryCreate(id, fields, doc, writeId) : await this.tryPutAt(id, fields, doc, ifVersion, writeId);
-    return this.settle(id, first, ifVersion, (current) =>
-      current ? this.tryPutAt(id, fields, doc, current.version, writeId) : this.tryCreate(id, fields, doc, writeId),
-    );
+    const first =
+      ifVersion === 0
+        ? await this.tryCreate(id, fields, doc, writeId)
+        : ((await this.withZeroIncrement(() => this.tryPutAt(id, fields, doc, ifVersion, writeId))) ?? { current: await this.read(id) });
+    // After a failed attempt the row as read is known whole: it is replaced on exactly that state.
+    return this.settle(id, first, ifVersion, (current) => (current ? this.tryReplace(id, current, fields, writeId) : this.tryCreate(id, fields, doc, writeId)));
   }
 
   /**
@@ -160,7 +171,9 @@ export class ObjectStore {
     for (let race = 0; race < MAX_RACES; race++) {
       // The first switch (the row was there after all, or had gone) is no race; more are, with removes.
       if (race > 1) await racePause(race);
-      const attempt = exists ? await this.tryReplaceAny(id, fields, doc, writeId) : await this.tryCreate(id, fields, doc, writeId);
+      const attempt = exists
+        ? ((await this.withZeroIncrement(() => this.tryReplaceAny(id, fields, doc, writeId))) ?? (await this.tryReplaceAsRead(id, fields, writeId)))
+        : await this.tryCreate(id, fields, doc, writeId);
       if ('done' in attempt) return attempt.done;
       exists = 'failed' in attempt ? !exists : attempt.current !== undefined;
     }
@@ -338,6 +351,24 @@ export class ObjectStore {
           returnContent: returning('version', 'createdAt'),
         }),
     );
+  }
+
+  /** A write that increments by 0 (see zeroIncrements), or undefined once the service has refused one. */
+  private async withZeroIncrement(write: () => Promise<Attempt>): Promise<Attempt | undefined> {
+    if (!zeroIncrements) return undefined;
+    try {
+      return await write();
+    } catch (e) {
+      if (!isParameterInvalid(e)) throw e;
+      zeroIncrements = false;
+      return undefined;
+    }
+  }
+
+  /** Replaces the row as it is read now (putAny without zero increments); no row is answered as such. */
+  private async tryReplaceAsRead(id: string, fields: Fields, writeId: string): Promise<Attempt> {
+    const current = await this.read(id);
+    return current ? this.tryReplace(id, current, fields, writeId) : { current };
   }
 
   /**

@@ -362,6 +362,52 @@ describe('db round trips', () => {
   });
 });
 
+describe('db on a Tablestore that refused an increment by 0', () => {
+  let cloud: LocalCloud;
+  let me: LoginAnswer;
+  let refuseUpdates = 0;
+
+  beforeAll(async () => {
+    // The fault hook sees only the operation: the next UpdateRow(s) are refused the way the
+    // service refuses a parameter, which is what the put paths that increment by 0 send first.
+    cloud = await startCloud({
+      tablestore: {
+        fault: (o) => (o === 'UpdateRow' && refuseUpdates-- > 0 ? { status: 400, code: 'OTSParameterInvalid', message: 'Invalid increment.' } : undefined),
+      },
+    });
+    me = await login(cloud);
+  });
+  afterAll(() => cloud.stop());
+
+  const op = async (event: Record<string, unknown>) => {
+    const res: RawInvoke = await fcClient(cloud, me.sts).invokeFunction(
+      cloud.config.ServiceName,
+      cloud.config.DBFunctionName,
+      JSON.stringify({ sid: me.sessionId, ...event }),
+    );
+    expect(res.headers['x-fc-error-type']).toBeUndefined();
+    return res.data;
+  };
+
+  it('falls back to replacing the row as read, and keeps doing so: versions and createdAt stay exact', async () => {
+    const created = (await op({ op: 'put', obj: { id: 'z', a: 1 } })).data;
+    refuseUpdates = 1;
+    const before = cloud.tablestore.counters;
+    const replaced = (await op({ op: 'put', obj: { id: 'z', a: 2 } })).data;
+    const after = cloud.tablestore.counters;
+    // The refused UpdateRow, the read, the replace on exactly that state.
+    expect([after.UpdateRow - before.UpdateRow, after.GetRow - before.GetRow]).toEqual([2, 1]);
+    expect(replaced).toMatchObject({ a: 2, version: 2, createdAt: created.createdAt });
+    // From then on the instance does not ask again: read and replace, nothing refused.
+    refuseUpdates = 0;
+    expect((await op({ op: 'put', obj: { id: 'z', a: 3 } })).data).toMatchObject({ a: 3, version: 3, createdAt: created.createdAt });
+    expect((await op({ op: 'put', obj: { id: 'z', a: 4 }, ifVersion: 3 })).data).toMatchObject({ a: 4, version: 4, createdAt: created.createdAt });
+    expect((await op({ op: 'put', obj: { id: 'z', a: 5 }, ifVersion: 3 })).error.code).toBe('Conflict');
+    expect((await op({ op: 'update', obj: { id: 'z', b: 1 } })).data).toMatchObject({ a: 4, b: 1, version: 5 });
+    expect((await op({ op: 'get', id: 'z' })).data).toMatchObject({ a: 4, b: 1, version: 5, createdAt: created.createdAt });
+  });
+});
+
 describe('RowCache', () => {
   const row = (doc: string, version = 1) => ({ doc, version, createdAt: 1, updatedAt: 1, writeId: 'w' });
 
