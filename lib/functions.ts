@@ -1,7 +1,6 @@
 import * as ros from '@alicloud/ros-cdk-core';
 import * as fc from '@alicloud/ros-cdk-fc';
-import * as ossassets from '@alicloud/ros-cdk-ossassets';
-import { bundledCode } from './bundle';
+import { bundledAsset } from './bundle';
 
 export const SESSION_FUNCTION = 'session';
 export const DB_FUNCTION = 'db';
@@ -54,7 +53,8 @@ export function bundledFunction(
   settings: FunctionSettings,
   aliases: Record<string, string> = {},
 ): fc.Function {
-  const asset = new ossassets.Asset(scope, `${id}Code`, bundledCode(name, aliases));
+  // The code cache in the asset is made for the instance's memory (see code-cache.ts).
+  const asset = bundledAsset(scope, `${id}Code`, name, aliases, { memoryMB: settings.memorySize });
   return new fc.Function(scope, id, {
     serviceName: service.attrServiceName,
     functionName: name,

@@ -7,7 +7,8 @@
  * Protocol (IPC messages):
  *   parent → child  {type:'invoke', id, kind:'event', event: base64, context}
  *                   {type:'invoke', id, kind:'http', request:{method,path,url,headers,queries,clientIP,body: base64}, context}
- *   child → parent  {type:'ready', loadMs} | {type:'initError', error}
+ *   child → parent  {type:'ready', loadMs, codeCache?} | {type:'initError', error}
+ *                   (codeCache: 'accepted' | 'rejected' | 'absent', what the code's loader says of its V8 code cache, lib/code-cache.ts)
  *                   {type:'warning', warning:{name, code?, message}} (a process warning, any time)
  *                   {type:'result', id, ok:true, body: base64, json: boolean} (event)
  *                   {type:'result', id, ok:true, status, headers, body: base64} (http)
@@ -48,9 +49,11 @@ const asError = (e) => ({
 let handler;
 try {
   const started = process.hrtime.bigint();
-  handler = require(path.join(codeDir, file))[exportName];
+  const code = require(path.join(codeDir, file));
+  handler = code[exportName];
   if (typeof handler !== 'function') throw new Error(`${file}.${exportName} is not a function`);
-  send({ type: 'ready', loadMs: Number(process.hrtime.bigint() - started) / 1e6 });
+  const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
+  send({ type: 'ready', loadMs, codeCache: code[Symbol.for('miniapp.codeCache')]?.status });
 } catch (e) {
   send({ type: 'initError', error: asError(e) });
   process.exit(1);

@@ -74,8 +74,10 @@ describe('synthesized function bundles', () => {
     return resourcesOfType(template, 'ALIYUN::FC::Function').map(([id, r]) => {
       const objectName = String(r.Properties?.Code?.OssObjectName);
       const hash = objectName.replace(/\.zip$/, '');
-      const code = files.get(`asset.${hash}/index.js`);
-      if (!code) throw new Error(`${id}: no asset.${hash}/index.js in cdk.out (object ${objectName})`);
+      // index.js is the code-cache loader (lib/code-cache.ts), the same for every function; bundle.js is the function's code.
+      if (!files.has(`asset.${hash}/index.js`)) throw new Error(`${id}: no asset.${hash}/index.js in cdk.out (object ${objectName})`);
+      const code = files.get(`asset.${hash}/bundle.js`);
+      if (!code) throw new Error(`${id}: no asset.${hash}/bundle.js in cdk.out (object ${objectName})`);
       return [id, code.toString('utf8')];
     });
   };
@@ -149,9 +151,10 @@ describe('lib/bundle.ts bundling options, on a probe that runs the hazardous tab
     const out = path.join(tmp, 'as-functions');
     fs.mkdirSync(out);
     expect(options.bundling?.local?.tryBundle(out, options.bundling)).toBe(true);
-    const code = fs.readFileSync(path.join(out, 'index.js'), 'utf8');
+    const code = fs.readFileSync(path.join(out, 'bundle.js'), 'utf8');
     expect(leadingDirectives(code)).not.toContain('use strict');
     expect(compilesSloppy(code)).toBe(true);
+    // Through the loader, as the runtime loads it (index.handler).
     expect(runProbe(path.join(out, 'index.js'))).toBe('ok');
   });
 
