@@ -72,6 +72,10 @@ export class FunctionInstance {
   private drained?: () => void;
   /** Time the last cold start spent loading the code (ms), for benchmarks. */
   lastLoadMs?: number;
+  /** Time the last cold start took from fork to the runtime's 'ready' (ms): the process's start plus lastLoadMs. For benchmarks. */
+  lastStartMs?: number;
+  /** What the last cold start's runtime said of its V8 code cache ('ready' message's `codeCache`), when it says anything. */
+  lastCodeCache?: unknown;
   coldStarts = 0;
 
   constructor(
@@ -79,6 +83,11 @@ export class FunctionInstance {
     private readonly onLog: (line: string) => void,
     private readonly onWarning: (warning: ProcessWarning) => void = () => undefined,
   ) {}
+
+  /** The running process's id (undefined while no process runs), so a benchmark can read its memory from /proc. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     this.inFlight++;
@@ -145,6 +154,7 @@ export class FunctionInstance {
   private start(): Promise<void> {
     if (this.ready) return this.ready;
     this.coldStarts++;
+    const forkedAt = performance.now();
     const child = fork(RUNTIME, [], {
       // Only what FC would set: the template's environment and the runtime's own variables.
       env: {
@@ -169,6 +179,9 @@ export class FunctionInstance {
           this.onWarning(msg.warning);
         } else if (msg.type === 'ready') {
           this.lastLoadMs = msg.loadMs;
+          this.lastStartMs = performance.now() - forkedAt;
+          const { codeCache } = msg as { codeCache?: unknown };
+          if (codeCache !== undefined) this.lastCodeCache = codeCache;
           resolve();
         } else if (msg.type === 'initError') {
           reject(msg.error);
