@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withoutDeprecatedBuffer } from './legacy-buffer';
 
 /**
  * tablestore ships one 2.7 MB static protobufjs module defining all 259 messages of the service
@@ -11,6 +12,7 @@ import * as path from 'node:path';
  * esbuild's synchronous API (which ROS CDK's bundling hook needs) takes no plugins, so the
  * rewritten SDK is staged as a copy under node_modules/.cache and the bundle aliases to it.
  * The rewrite checks the file's shape and fails the build if an SDK upgrade changes it.
+ * The staged copy also loses its deprecated `new Buffer()` calls (legacy-buffer.ts).
  */
 const PROTO = path.join('lib', 'protocol', 'tablestore_compiled_proto.js');
 const OPEN = /^ {8}proto\.(\w+) = \(function\(\) \{$/gm;
@@ -38,14 +40,41 @@ export function lazyTablestore(projectRoot: string): string {
   const original = path.dirname(require.resolve('tablestore/package.json', { paths: [projectRoot] }));
   const { version } = JSON.parse(fs.readFileSync(path.join(original, 'package.json'), 'utf8')) as { version: string };
   // Inside node_modules, so the copy resolves protobufjs & co. from the project's node_modules.
-  const staged = path.join(projectRoot, 'node_modules', '.cache', 'miniapp', `tablestore-lazy-${version}`);
+  // The suffix names the rewrites: a new one gets a new directory, so no older copy is reused.
+  const staged = path.join(projectRoot, 'node_modules', '.cache', 'miniapp', `tablestore-lazy-${version}-buffer`);
   if (!fs.existsSync(path.join(staged, PROTO))) {
     const tmp = `${staged}.${process.pid}`;
     fs.rmSync(tmp, { recursive: true, force: true });
     for (const entry of ['package.json', 'index.js', 'lib']) fs.cpSync(path.join(original, entry), path.join(tmp, entry), { recursive: true });
     fs.writeFileSync(path.join(tmp, PROTO), makeDefinitionsLazy(fs.readFileSync(path.join(original, PROTO), 'utf8')));
+    stageProtobufjs(original, tmp);
+    for (const file of fs.readdirSync(path.join(tmp, 'lib'), { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.js')) continue;
+      const full = path.join(tmp, 'lib', file);
+      const source = fs.readFileSync(full, 'utf8');
+      const rewritten = withoutDeprecatedBuffer(source);
+      if (rewritten !== source) fs.writeFileSync(full, rewritten);
+    }
     fs.rmSync(staged, { recursive: true, force: true });
     fs.renameSync(tmp, staged);
   }
   return staged;
+}
+
+/**
+ * protobufjs 6 reads an empty `bytes` field (a GetRow that finds no row) as `new this.buf.constructor(0)`,
+ * which for a Buffer is the deprecated `new Buffer(0)` (DEP0005; see legacy-buffer.ts). The staged
+ * SDK gets its own copy of protobufjs, found before the project's by Node's resolution, with that
+ * read made a zero-length slice like every other. Its dependencies still resolve from the project.
+ */
+const READER = path.join('src', 'reader.js');
+const EMPTY_BYTES = 'new this.buf.constructor(0)';
+function stageProtobufjs(tablestoreDir: string, stagedDir: string): void {
+  const original = path.dirname(require.resolve('protobufjs/package.json', { paths: [tablestoreDir] }));
+  const copy = path.join(stagedDir, 'node_modules', 'protobufjs');
+  // tablestore requires only "protobufjs/minimal" (its src/ and package.json), not the 20 MB of CLI and dist.
+  for (const entry of ['package.json', 'minimal.js', 'src']) fs.cpSync(path.join(original, entry), path.join(copy, entry), { recursive: true });
+  const reader = fs.readFileSync(path.join(copy, READER), 'utf8');
+  if (!reader.includes(EMPTY_BYTES)) throw new Error(`lazy-protobuf: protobufjs's ${READER} changed shape; check the protobufjs version`);
+  fs.writeFileSync(path.join(copy, READER), reader.replace(EMPTY_BYTES, 'this._slice.call(this.buf, start, end)'));
 }

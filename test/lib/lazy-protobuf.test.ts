@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lazyTablestore, makeDefinitionsLazy } from '../../lib/lazy-protobuf';
+import { withoutDeprecatedBuffer } from '../../lib/legacy-buffer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ORIGINAL = require.resolve('tablestore/lib/protocol/tablestore_compiled_proto.js');
@@ -57,5 +59,30 @@ describe('lazy protobuf definitions for the db and session bundles', () => {
     expect(lazyTablestore(ROOT)).toBe(dir);
     expect(fs.statSync(path.join(dir, 'lib', 'protocol', 'tablestore_compiled_proto.js')).mtimeMs).toBe(stat.mtimeMs);
     expect(dir.startsWith(path.join(ROOT, 'node_modules'))).toBe(true);
+  });
+});
+
+describe('the staged SDK calls no deprecated Buffer constructor (DEP0005)', () => {
+  it('rewrites new Buffer(…) and new TableStore.util.Buffer(…) to what Node does for them', () => {
+    const rewritten = withoutDeprecatedBuffer('var a = new Buffer(8); var b = new TableStore.util.Buffer("x", "base64"); var c = new Buffer([1, 2]);');
+    expect(rewritten).not.toMatch(/new (TableStore\.util\.)?Buffer\(/);
+    const [a, b, c] = new Function('TableStore', `${rewritten}; return [a, b, c];`)({ util: { Buffer } }) as Buffer[];
+    expect([a, b, c]).toEqual([Buffer.alloc(8), Buffer.from('x', 'base64'), Buffer.from([1, 2])]);
+    expect(withoutDeprecatedBuffer('Buffer.from(x)')).toBe('Buffer.from(x)');
+  });
+
+  it('a process that loads the staged SDK and decodes an empty bytes field raises no deprecation', () => {
+    const dir = lazyTablestore(ROOT);
+    const script = `
+      let warned = [];
+      process.on('warning', (w) => warned.push(w.code));
+      const TableStore = require(${JSON.stringify(dir)});
+      const proto = require(${JSON.stringify(path.join(dir, 'lib', 'protocol', 'tablestore_compiled_proto.js'))}).main.proto;
+      // A GetRow that finds no row answers an empty "row": protobufjs reads it as a zero-length slice.
+      const answer = proto.GetRowResponse.decode(proto.GetRowResponse.encode({ consumed: { capacityUnit: { read: 1 } }, row: Buffer.alloc(0) }).finish());
+      TableStore.util.buffer.concat([Buffer.from('a'), Buffer.from('b')]);
+      setImmediate(() => console.log(JSON.stringify({ warned, rowLength: answer.row.length })));`;
+    const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ warned: [], rowLength: 0 });
   });
 });
