@@ -61,6 +61,8 @@ export interface MemoryResult {
   before: { requests: number; rssKB: number; peakKB: number };
   /** peakKB: the most the process ever held (VmHWM), so a burst (128 concurrent callers) shows apart from growth. */
   after: { requests: number; rssKB: number; peakKB: number };
+  /** As many requests again: growth between `after` and `settled` would be a leak; none is a heap that has found its size. */
+  settled?: { requests: number; rssKB: number; peakKB: number };
 }
 
 /** The content of bench/results.json: one run of `npm run bench`, all times in ms. */

@@ -202,11 +202,16 @@ function throughputTable(r: BenchResults): string[] {
 
 function describeMemory(m: NonNullable<BenchResults['memory']>): string {
   const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+  const signed = (kb: number) => `${kb >= 0 ? '+' : '−'}${mb(Math.abs(kb))}`;
   const growth = m.after.rssKB - m.before.rssKB;
   return (
     `Memory of the db function's instance (RSS of its process, which served everything from its cold start on): ${mb(m.before.rssKB)} after ` +
     `${thousands(m.before.requests)} requests, ${mb(m.after.rssKB)} after ${thousands(m.after.requests)} (${growth >= 0 ? '+' : '−'}${mb(Math.abs(growth))}; ` +
-    `at most ${mb(m.after.peakKB)} at any point).`
+    `at most ${mb(m.after.peakKB)} at any point)` +
+    (m.settled
+      ? `, and ${mb(m.settled.rssKB)} after ${thousands(m.settled.requests)} (${signed(m.settled.rssKB - m.after.rssKB)}): ` +
+        (Math.abs(m.settled.rssKB - m.after.rssKB) <= 0.05 * m.after.rssKB ? 'the heap has found its size, nothing leaks.' : 'still growing.')
+      : '.')
   );
 }
 
