@@ -76,7 +76,11 @@ export interface BenchResults {
    * Each function's first invocation on a fresh instance, as its caller timed it. The empty handler
    * twice: invoked as db is (`empty`, db's floor) and by an HTTP trigger as session is (`emptyHttp`, session's).
    */
-  coldStartMs: { empty: Summary; emptyHttp: Summary; db: Summary; session: Summary };
+  /**
+   * dbFloor, loginFloor: the floor functions' own cold starts (the same SDKs making the same first
+   * calls in a fresh process): what of a cold start is the SDKs' and Node's, not ours. No target.
+   */
+  coldStartMs: { empty: Summary; emptyHttp: Summary; db: Summary; session: Summary; dbFloor?: Summary; loginFloor?: Summary };
   /** Where those cold starts' time went (bench/cold-breakdown.ts), and what the runtime said of its V8 code cache, if anything. */
   coldBreakdown: { db: ColdPhase[]; session: ColdPhase[]; codeCache?: { db?: unknown; session?: unknown } };
   warm: WarmResult[];

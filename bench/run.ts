@@ -142,7 +142,14 @@ async function main(): Promise<void> {
   const dbFloor = (event: Record<string, unknown>) => floors.db({ sid: session.sessionId, ...event });
 
   log('cold starts …');
-  const cold = { empty: [] as number[], emptyHttp: [] as number[], db: [] as number[], session: [] as number[] };
+  const cold = {
+    empty: [] as number[],
+    emptyHttp: [] as number[],
+    db: [] as number[],
+    session: [] as number[],
+    dbFloor: [] as number[],
+    loginFloor: [] as number[],
+  };
   const coldRuns = { db: [] as ColdRun[], session: [] as ColdRun[] };
   const codeCache: { db?: unknown; session?: unknown } = {};
   const coldRun = async (instance: FunctionInstance, call: () => Promise<unknown>): Promise<ColdRun> => {
@@ -165,6 +172,11 @@ async function main(): Promise<void> {
     await sessionInstance.stop();
     const code = await newCode(coldUser(i));
     coldRuns.session.push(await coldRun(sessionInstance, () => postLogin(code)));
+    await floors.instance('db').stop();
+    cold.dbFloor.push((await timed(() => dbFloor({ op: 'get', id: 'cold' })))[0]);
+    await floors.instance('login').stop();
+    const floorCode = await newCode(coldUser(i));
+    cold.loginFloor.push((await timed(() => floors.login(floorCode)))[0]);
   }
   for (const [name, instance] of [
     ['db', dbInstance],
@@ -315,7 +327,14 @@ async function main(): Promise<void> {
   await floors.close();
   await cloud.stop();
 
-  const coldS = { empty: summarize(cold.empty), emptyHttp: summarize(cold.emptyHttp), db: summarize(cold.db), session: summarize(cold.session) };
+  const coldS = {
+    empty: summarize(cold.empty),
+    emptyHttp: summarize(cold.emptyHttp),
+    db: summarize(cold.db),
+    session: summarize(cold.session),
+    dbFloor: summarize(cold.dbFloor),
+    loginFloor: summarize(cold.loginFloor),
+  };
   const floorChecks = [
     floorCheck('db cold start', coldS.db, coldS.empty),
     floorCheck('session cold start', coldS.session, coldS.emptyHttp),

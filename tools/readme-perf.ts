@@ -97,6 +97,14 @@ function mainTable(r: BenchResults): string[] {
   };
   cold('db', 'db cold start (fresh process, load, first `get`)', ' (empty handler, cold, by InvokeFunction)');
   cold('session', 'session cold start (fresh process, login of a returning person)', ' (empty handler, cold, by HTTP trigger)');
+  // The same SDKs making the same first calls in a fresh process: what of a cold start is theirs and Node's.
+  const sdkCold = (name: 'db' | 'session', floor: 'dbFloor' | 'loginFloor', measure: string) => {
+    const f = r.coldStartMs[floor];
+    if (f)
+      rows.push([measure, withSpread(f, 'p90'), '', `${ms(f.median)}`, `${times(ratio(r.coldStartMs[name].median, f.median))} (${name} / this)`, 'no target']);
+  };
+  sdkCold('db', 'dbFloor', "db floor function's cold start (its first raw GetRow, same SDK, fresh process)");
+  sdkCold('session', 'loginFloor', "login floor function's cold start (its first raw login calls, same SDKs)");
 
   const warm = new Map(r.warm.map((w) => [w.name, w]));
   for (const [name, measure, request] of WARM_MEASURES) {

@@ -50,9 +50,10 @@ const TEXT_RULES: { pattern: RegExp; replace: (match: string) => string; why: st
     why: 'a secret assigned in plain text',
   },
   {
-    // 256 bits in base64url: a session id (SESSION_ID_PATTERN in lambda/shared/sessions.ts) or a
-    // sessions-table key (its SHA-256), standing alone or inside a longer string.
-    pattern: /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g,
+    // 256 bits in base64url: a session id (SESSION_ID_PATTERN in lambda/shared/sessions.ts, with the
+    // account in front or, in the older form, without) or a sessions-table key (its SHA-256),
+    // standing alone or inside a longer string. The whole id is one match, masked like a column.
+    pattern: /(?<![A-Za-z0-9_-])(?:acc_[A-Za-z0-9_-]{22}\.)?[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g,
     replace: maskId,
     why: 'a session id',
   },

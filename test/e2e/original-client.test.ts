@@ -18,7 +18,8 @@ describe('the original client against local mode', () => {
 
   it('logs in and puts, gets, lists and removes a todo', async () => {
     const session = await login(cloud);
-    expect(session.sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The account, a dot, the secret (lambda/shared/sessions.ts); the original client passes it back as is.
+    expect(session.sessionId).toMatch(/^acc_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
     expect(session.accountId).toMatch(/^acc_[A-Za-z0-9_-]{22}$/);
     expect(Object.keys(session.sts).sort()).toEqual(['AccessKeyId', 'AccessKeySecret', 'Expiration', 'SecurityToken']);
 
