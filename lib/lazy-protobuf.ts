@@ -1,17 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withoutDeprecatedBuffer } from './legacy-buffer';
+import { withoutSearchMessages } from './search-messages';
 
 /**
  * tablestore ships one 2.7 MB static protobufjs module defining all 259 messages of the service
  * (search, SQL, time series…); building them at load is two thirds of the SDK's cold start.
  * This rewrites each `proto.X = (function() {…})();` into a getter that builds X on first use,
- * so a function pays only for the messages it sends and receives. Nothing is removed: every
- * message is still there, just defined when first touched.
+ * so a function pays only for the messages it sends and receives: every message of the main and
+ * filter namespaces is still there, just defined when first touched. The search API's 158
+ * messages, which no function uses, are left out of the staged copy (search-messages.ts).
  *
  * esbuild's synchronous API (which ROS CDK's bundling hook needs) takes no plugins, so the
  * rewritten SDK is staged as a copy under node_modules/.cache and the bundle aliases to it.
- * The rewrite checks the file's shape and fails the build if an SDK upgrade changes it.
+ * Each rewrite checks the file's shape and fails the build if an SDK upgrade changes it.
  * The staged copy also loses its deprecated `new Buffer()` calls (legacy-buffer.ts).
  */
 const PROTO = path.join('lib', 'protocol', 'tablestore_compiled_proto.js');
@@ -26,7 +28,8 @@ const DEFINE_LAZY =
 export function makeDefinitionsLazy(source: string): string {
   const opens = source.match(OPEN)?.length ?? 0;
   const closes = source.match(CLOSE)?.length ?? 0;
-  if (opens < 100 || opens !== closes || !source.includes('\n"use strict";\n')) {
+  // 259 in the whole file; 101 once the search namespace is left out (main alone has 94).
+  if (opens < 90 || opens !== closes || !source.includes('\n"use strict";\n')) {
     throw new Error(`lazy-protobuf: unexpected shape of tablestore's compiled proto (${opens} definitions, ${closes} ends); check the tablestore version`);
   }
   return source
@@ -41,12 +44,12 @@ export function lazyTablestore(projectRoot: string): string {
   const { version } = JSON.parse(fs.readFileSync(path.join(original, 'package.json'), 'utf8')) as { version: string };
   // Inside node_modules, so the copy resolves protobufjs & co. from the project's node_modules.
   // The suffix names the rewrites: a new one gets a new directory, so no older copy is reused.
-  const staged = path.join(projectRoot, 'node_modules', '.cache', 'miniapp', `tablestore-lazy-${version}-buffer`);
+  const staged = path.join(projectRoot, 'node_modules', '.cache', 'miniapp', `tablestore-lazy-${version}-buffer-nosearch`);
   if (!fs.existsSync(path.join(staged, PROTO))) {
     const tmp = `${staged}.${process.pid}`;
     fs.rmSync(tmp, { recursive: true, force: true });
     for (const entry of ['package.json', 'index.js', 'lib']) fs.cpSync(path.join(original, entry), path.join(tmp, entry), { recursive: true });
-    fs.writeFileSync(path.join(tmp, PROTO), makeDefinitionsLazy(fs.readFileSync(path.join(original, PROTO), 'utf8')));
+    fs.writeFileSync(path.join(tmp, PROTO), makeDefinitionsLazy(withoutSearchMessages(fs.readFileSync(path.join(original, PROTO), 'utf8'))));
     stageProtobufjs(original, tmp);
     for (const file of fs.readdirSync(path.join(tmp, 'lib'), { recursive: true, encoding: 'utf8' })) {
       if (!file.endsWith('.js')) continue;

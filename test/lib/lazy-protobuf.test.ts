@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { inspect } from 'node:util';
 import { lazyTablestore, makeDefinitionsLazy } from '../../lib/lazy-protobuf';
 import { withoutDeprecatedBuffer } from '../../lib/legacy-buffer';
+import { withoutSearchMessages } from '../../lib/search-messages';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ORIGINAL = require.resolve('tablestore/lib/protocol/tablestore_compiled_proto.js');
 
-describe('lazy protobuf definitions for the db and session bundles', () => {
+describe('lazy protobuf definitions for the db and session bundles, without the search API', () => {
   // Both files register into protobufjs' shared default root, so each is loaded in its own registry.
   const load = (file: string) => {
     let root: any;
@@ -19,16 +21,46 @@ describe('lazy protobuf definitions for the db and session bundles', () => {
   const lazyRoot = load(path.join(lazyTablestore(ROOT), 'lib', 'protocol', 'tablestore_compiled_proto.js'));
   const eagerRoot = load(ORIGINAL);
 
-  it('defines every message of every namespace, lazily', () => {
+  it('defines every message of main and filter, lazily, as the original does', () => {
+    // Untouched messages are still getters: nothing was built at load.
+    expect(typeof Object.getOwnPropertyDescriptor(lazyRoot.main.proto, 'GetRangeResponse')?.get).toBe('function');
+    // A message is its constructor, with its statics (encode, decode…, nested types) and prototype; an enum is an object of numbers.
+    const shapeOf = (v: any) =>
+      typeof v === 'function'
+        ? { source: String(v), statics: Object.fromEntries(Object.keys(v).map((k) => [k, String(v[k])])), prototype: Object.keys(v.prototype) }
+        : v;
     let total = 0;
-    for (const ns of ['main', 'filter', 'search']) {
+    for (const ns of ['main', 'filter']) {
       const eager = Object.keys(eagerRoot[ns].proto).sort();
       total += eager.length;
       expect(Object.keys(lazyRoot[ns].proto).sort()).toEqual(eager);
+      for (const name of eager) expect([ns, name, shapeOf(lazyRoot[ns].proto[name])]).toEqual([ns, name, shapeOf(eagerRoot[ns].proto[name])]);
     }
-    expect(total).toBe(259);
-    // Untouched messages are still getters: nothing was built at load.
-    expect(typeof Object.getOwnPropertyDescriptor(lazyRoot.search.proto, 'GroupBy')?.get).toBe('function');
+    expect(total).toBe(101);
+    expect(Object.keys(eagerRoot.search.proto)).toHaveLength(158);
+  });
+
+  it('leaves the search messages out: reading one throws an error that says why', () => {
+    const search = lazyRoot.search.proto;
+    expect(Object.keys(search)).toEqual([]);
+    for (const name of Object.keys(eagerRoot.search.proto)) {
+      expect(() => search[name]).toThrow(`tablestore search message ${name} is not in this bundle: lib/search-messages.ts leaves the search API out`);
+    }
+    // A name it never had is refused the same way, not read as undefined.
+    expect(() => search.SearchRequestV2).toThrow(/SearchRequestV2 is not in this bundle/);
+  });
+
+  it('lets the search namespace be inspected, serialized and awaited', async () => {
+    const search = lazyRoot.search.proto;
+    expect(search[Symbol.toStringTag]).toBeUndefined();
+    expect(search[Symbol.iterator]).toBeUndefined();
+    // What generic code probes (await, JSON.stringify, module interop, jest) reads as on a plain object.
+    for (const probe of ['then', 'toJSON', '__esModule', '$$typeof', 'asymmetricMatch']) expect([probe, search[probe]]).toEqual([probe, undefined]);
+    expect(search.constructor).toBe(Object);
+    expect(String(search)).toBe('[object Object]');
+    expect(inspect(lazyRoot.search)).toBe('{ proto: {} }');
+    expect(JSON.stringify(lazyRoot.search)).toBe('{"proto":{}}');
+    expect(await Promise.resolve(search)).toBe(search);
   });
 
   it('encodes and decodes byte for byte like the original', () => {
@@ -53,12 +85,64 @@ describe('lazy protobuf definitions for the db and session bundles', () => {
     expect(() => makeDefinitionsLazy(broken)).toThrow(/259 definitions, 258 ends|definitions, \d+ ends/);
   });
 
+  it('fails the build when the search namespace has another shape', () => {
+    const source = fs.readFileSync(ORIGINAL, 'utf8');
+    const start = source.indexOf('\n    search.proto = (function() {\n');
+    // The transform keeps main and filter byte for byte, and ends the file as the original does.
+    const kept = withoutSearchMessages(source);
+    expect(kept.slice(0, start)).toBe(source.slice(0, start));
+    expect(kept.endsWith('\nmodule.exports = $root;\n')).toBe(true);
+    const shapes = {
+      'no search namespace': source.slice(0, source.indexOf('\n$root.search = ')) + '\nmodule.exports = $root;\n',
+      'another namespace after search': source.replace('\nmodule.exports = $root;\n', '\n$root.other = (function() {\n})();\n\nmodule.exports = $root;\n'),
+      'search reindented': source.replace('\n    search.proto = (function() {\n', '\n  search.proto = (function() {\n'),
+      'main refers to search': source.replace('\n$root.filter = ', '\n$root.main.search = $root.search;\n$root.filter = '),
+      'a search message named in lower case': source.replace('\n        proto.GroupBy = (function() {\n', '\n        proto.groupBy = (function() {\n'),
+    };
+    const refusal = (broken: string) => {
+      if (broken === source) return 'the replacement did not apply';
+      try {
+        withoutSearchMessages(broken);
+        return 'accepted';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const refusals = Object.entries(shapes).map(([shape, broken]) => [shape, refusal(broken)]);
+    const refused = expect.stringMatching(/^search-messages: unexpected shape of tablestore's compiled proto .*check the tablestore version$/);
+    expect(refusals).toEqual(Object.keys(shapes).map((shape) => [shape, refused]));
+  });
+
   it('stages the rewritten SDK once and reuses it', () => {
     const dir = lazyTablestore(ROOT);
     const stat = fs.statSync(path.join(dir, 'lib', 'protocol', 'tablestore_compiled_proto.js'));
     expect(lazyTablestore(ROOT)).toBe(dir);
     expect(fs.statSync(path.join(dir, 'lib', 'protocol', 'tablestore_compiled_proto.js')).mtimeMs).toBe(stat.mtimeMs);
     expect(dir.startsWith(path.join(ROOT, 'node_modules'))).toBe(true);
+  });
+
+  it('the staged SDK loads (its encoder and decoder read search.proto at load) and encodes as the original', () => {
+    const dir = lazyTablestore(ROOT);
+    const script = `
+      const TableStore = require(${JSON.stringify(dir)});
+      const original = require('tablestore');
+      const protocol = (file) => require.resolve(${JSON.stringify(path.join(dir, 'lib', 'protocol'))} + '/' + file);
+      const loaded = ['encoder.js', 'decoder.js'].filter((file) => require.cache[protocol(file)]);
+      const params = { tableName: 'objects', primaryKey: [{ uid: 'u1' }, { id: 'a' }], maxVersions: 1 };
+      const encoded = (sdk) => {
+        const request = sdk.encoder.encode('getRow', params);
+        return Buffer.from(request.constructor.encode(request).finish()).toString('hex');
+      };
+      let search;
+      try { TableStore.encoder.encode('listSearchIndex', { tableName: 'objects' }); } catch (e) { search = e.message; }
+      console.log(JSON.stringify({ client: typeof TableStore.Client, loaded, same: encoded(TableStore) === encoded(original), search }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' }));
+    expect(out).toEqual({
+      client: 'function',
+      loaded: ['encoder.js', 'decoder.js'],
+      same: true,
+      search: expect.stringContaining('tablestore search message ListSearchIndexRequest is not in this bundle'),
+    });
   });
 });
 
