@@ -1,6 +1,7 @@
 /**
  * The floors' own local FC: the functions of bench/floors/ bundled as the stack's functions are
- * (lib/bundle.ts: esbuild, the lazy tablestore, alipay-sdk's urllib swapped for urllib-lite), each
+ * (lib/bundle.ts: esbuild, the lazy tablestore, alipay-sdk's urllib swapped for urllib-lite) and
+ * shipped with their V8 code cache (lib/code-cache.ts; not the empty handler, a bare file), each
  * run as an instance of a second FcEmulator beside the local cloud's, with the local cloud's
  * Tablestore, STS and Alipay and the environment of the function it is the floor of. So a floor is
  * measured the way the function works: a process of its own, a module-scope client with keep-alive,
@@ -16,6 +17,7 @@ import type { PolicyDocument, Principal } from '../local/credentials';
 import { FcEmulator, type FunctionSpec } from '../local/fc';
 import type { FunctionInstance } from '../local/fc/instance';
 import { lazyTablestore } from '../lib/lazy-protobuf';
+import { BUNDLE_FILE, CodeCachedAsset, ENTRY_FILE, instanceNodeFlags } from '../lib/code-cache';
 import { type CallPlan } from './call-plan';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -44,15 +46,15 @@ export async function startFloorFc(cloud: LocalCloud, loginPlan: CallPlan): Prom
   const { config } = cloud;
   const db = cloud.fc.instance(config.ServiceName, config.DBFunctionName)!.spec;
   const session = cloud.fc.instance(config.ServiceName, config.SessionFunctionName)!.spec;
-  const codeDir = bundleFloors();
+  const codeDir = bundleFloors({ db: db.memoryMB, login: session.memoryMB });
   const arn = (fn: string) => `acs:fc:${config.Region}:${config.AccountId}:services/${SERVICE}/functions/${fn}`;
   const spec = (functionName: FloorName, handler: string, like: FunctionSpec | undefined, extra: Partial<FunctionSpec> = {}): FunctionSpec => ({
     serviceName: SERVICE,
     functionName,
     arn: arn(functionName),
-    handler,
+    handler: `index.${handler.split('.')[1]}`,
     runtime: like?.runtime ?? 'nodejs20',
-    codeDir,
+    codeDir: path.join(codeDir, handler.split('.')[0]),
     environment: like ? { ...like.environment } : {},
     timeoutSeconds: like?.timeoutSeconds ?? 10,
     memoryMB: like?.memoryMB ?? 256,
@@ -112,27 +114,38 @@ export async function startFloorFc(cloud: LocalCloud, loginPlan: CallPlan): Prom
 }
 
 /** bench/floors/*.js bundled into a fresh directory, with the options lib/bundle.ts gives the functions. */
-function bundleFloors(): string {
+/** Bundles each floor into a directory of its own; `memoryMB`: each floor's instance memory, which its code cache is made for. */
+function bundleFloors(memoryMB: Record<string, number>): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-floors-'));
   const floors = path.join(__dirname, 'floors');
-  esbuild.buildSync({
-    entryPoints: fs
-      .readdirSync(floors)
-      .filter((f) => f.endsWith('.js'))
-      .map((f) => path.join(floors, f)),
-    outdir,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    keepNames: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    // As lib/bundle.ts: tablestore assigns to undeclared variables, so the bundle must not start with "use strict".
-    tsconfigRaw: { compilerOptions: { alwaysStrict: false, strict: false } },
-    alias: { tablestore: lazyTablestore(ROOT), urllib: path.join(ROOT, 'lambda', 'shared', 'urllib-lite.ts') },
-  });
+  for (const file of fs.readdirSync(floors).filter((f) => f.endsWith('.js'))) {
+    const { outputFiles } = esbuild.buildSync({
+      entryPoints: [path.join(floors, file)],
+      outfile: path.join(outdir, BUNDLE_FILE),
+      write: false,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: true,
+      keepNames: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+      // As lib/bundle.ts: tablestore assigns to undeclared variables, so the bundle must not start with "use strict".
+      tsconfigRaw: { compilerOptions: { alwaysStrict: false, strict: false } },
+      alias: { tablestore: lazyTablestore(ROOT), urllib: path.join(ROOT, 'lambda', 'shared', 'urllib-lite.ts') },
+    });
+    const dir = path.join(outdir, path.basename(file, '.js'));
+    fs.mkdirSync(dir);
+    // Shipped as our functions are (lib/code-cache.ts): bundle, V8 code cache and loader. Only the
+    // empty handler stays a bare file: the floor of a cold start is Node's start and nothing more.
+    if (file === 'empty.js') fs.writeFileSync(path.join(dir, ENTRY_FILE), outputFiles[0].contents);
+    else
+      new CodeCachedAsset(new Map([[BUNDLE_FILE, outputFiles[0].contents]]), instanceNodeFlags(memoryMB[path.basename(file, '.js')] ?? 256)).writeTo(
+        dir,
+        `floor ${file}`,
+      );
+  }
   return outdir;
 }
 
