@@ -16,11 +16,10 @@ import type { LocalCloud } from '../local/cloud';
 import type { PolicyDocument, Principal } from '../local/credentials';
 import { FcEmulator, type FunctionSpec } from '../local/fc';
 import type { FunctionInstance } from '../local/fc/instance';
-import { lazyTablestore } from '../lib/lazy-protobuf';
+import { functionBundleOptions } from '../lib/bundle';
 import { BUNDLE_FILE, CodeCachedAsset, ENTRY_FILE, instanceNodeFlags } from '../lib/code-cache';
 import { type CallPlan } from './call-plan';
 
-const ROOT = path.resolve(__dirname, '..');
 const SERVICE = 'floor';
 /** The floor db function's rows belong to this account, so floor and function never write the same row. */
 export const FLOOR_ACCOUNT = 'acc_benchfloor000000000000';
@@ -120,20 +119,11 @@ function bundleFloors(memoryMB: Record<string, number>): string {
   const floors = path.join(__dirname, 'floors');
   for (const file of fs.readdirSync(floors).filter((f) => f.endsWith('.js'))) {
     const { outputFiles } = esbuild.buildSync({
+      ...functionBundleOptions({ urllib: 'shared/urllib-lite.ts' }),
       entryPoints: [path.join(floors, file)],
       outfile: path.join(outdir, BUNDLE_FILE),
       write: false,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: true,
-      keepNames: true,
       legalComments: 'none',
-      logLevel: 'warning',
-      // As lib/bundle.ts: tablestore assigns to undeclared variables, so the bundle must not start with "use strict".
-      tsconfigRaw: { compilerOptions: { alwaysStrict: false, strict: false } },
-      alias: { tablestore: lazyTablestore(ROOT), urllib: path.join(ROOT, 'lambda', 'shared', 'urllib-lite.ts') },
     });
     const dir = path.join(outdir, path.basename(file, '.js'));
     fs.mkdirSync(dir);

@@ -76,14 +76,9 @@ export function bundledAsset(scope: ros.Construct, id: string, functionName: str
   return asset;
 }
 
-/** esbuild's output for `lambda/<functionName>/index.ts`, by file name (`bundle.js`, and its LEGAL.txt when there is one). */
-function bundle(functionName: string, aliases: Record<string, string>): Map<string, Uint8Array> {
-  const outdir = path.join(LAMBDA_ROOT, functionName, 'dist'); // nothing is written: it only names the output files
-  const result = esbuild.buildSync({
-    entryPoints: [path.join(LAMBDA_ROOT, functionName, 'index.ts')],
-    outfile: path.join(outdir, BUNDLE_FILE),
-    write: false,
-    metafile: true,
+/** How every function is bundled (also the bench's floor functions, bench/floor-fc.ts); `aliases` as bundledCode's. */
+export function functionBundleOptions(aliases: Record<string, string> = {}): esbuild.BuildOptions {
+  return {
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -91,13 +86,25 @@ function bundle(functionName: string, aliases: Record<string, string>): Map<stri
     minify: true,
     // Class and function names stay: SDKs read constructor.name (alipay-sdk's error names), and so do our logs.
     keepNames: true,
-    legalComments: 'linked',
     logLevel: 'warning',
     tsconfigRaw: { compilerOptions: { alwaysStrict: false, strict: false } },
     alias: {
       tablestore: lazyTablestore(path.resolve(LAMBDA_ROOT, '..')),
       ...Object.fromEntries(Object.entries(aliases).map(([pkg, file]) => [pkg, path.join(LAMBDA_ROOT, file)])),
     },
+  };
+}
+
+/** esbuild's output for `lambda/<functionName>/index.ts`, by file name (`bundle.js`, and its LEGAL.txt when there is one). */
+function bundle(functionName: string, aliases: Record<string, string>): Map<string, Uint8Array> {
+  const outdir = path.join(LAMBDA_ROOT, functionName, 'dist'); // nothing is written: it only names the output files
+  const result = esbuild.buildSync({
+    ...functionBundleOptions(aliases),
+    entryPoints: [path.join(LAMBDA_ROOT, functionName, 'index.ts')],
+    outfile: path.join(outdir, BUNDLE_FILE),
+    write: false,
+    metafile: true,
+    legalComments: 'linked',
   });
   // The loader compiles the bundle with vm.Script, whose import() needs an experimental loader
   // option (and warns on every cold start): a dynamic import of a module esbuild leaves outside

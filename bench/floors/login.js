@@ -10,10 +10,12 @@
  * Nothing else: no request checks, no account creation (the bench logs the person in before), no
  * retries. Any failure throws: a floor that failed fast would look fast.
  */
-const { createHash, createPrivateKey, randomBytes } = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
 const TableStore = require('tablestore');
 const { AlipaySdk } = require('alipay-sdk');
 const RPCClient = require('@alicloud/pop-core/lib/rpc');
+// The same PKCS1/PKCS8 detection as the session function's (bundled in by esbuild).
+const { privateKeyType } = require('../../lambda/shared/alipay-sdk');
 
 TableStore.DefaultRetryPolicy.maxRetryTimes = 0;
 
@@ -34,17 +36,6 @@ function alipaySdk() {
     signType: 'RSA2',
   });
   return alipay;
-}
-
-function privateKeyType(key) {
-  if (/BEGIN\s+PRIVATE\s+KEY/.test(key)) return 'PKCS8';
-  if (/BEGIN\s+RSA\s+PRIVATE\s+KEY/.test(key)) return 'PKCS1';
-  try {
-    createPrivateKey({ key: Buffer.from(key.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'pkcs8' });
-    return 'PKCS8';
-  } catch {
-    return 'PKCS1';
-  }
 }
 
 let clients;

@@ -3,6 +3,7 @@ import type { LocalCloud } from '../../local/cloud';
 import { TableStore } from '../../lambda/shared/ots';
 import { claimedAccountOf, sessionKey } from '../../lambda/shared/sessions';
 import { db, login, postSession, startCloud } from '../support/local';
+import { operatorClient } from '../support/tables';
 
 type Call = { call: string; at: number; ms: number };
 interface DbLine {
@@ -104,22 +105,7 @@ describe('db: the session check and the read at once', () => {
     await db(cloud, owner, { op: 'put', obj: { id: 'e', text: 'kept' } });
     const oldStyle = randomBytes(32).toString('base64url');
     const env = cloud.fc.instance(cloud.config.ServiceName, cloud.config.DBFunctionName)!.spec.environment;
-    const creds = cloud.credentials.issue(
-      {
-        roleArn: `acs:ram::${cloud.config.AccountId}:role/test-operator`,
-        sessionName: 'op',
-        rolePolicies: [{ Version: '1', Statement: [{ Effect: 'Allow', Action: ['ots:PutRow'], Resource: ['*'] }] }],
-      },
-      900,
-    );
-    const ots = new TableStore.Client({
-      endpoint: env.OTS_ENDPOINT,
-      instancename: env.OTS_INSTANCE,
-      accessKeyId: creds.accessKeyId,
-      secretAccessKey: creds.accessKeySecret,
-      stsToken: creds.securityToken,
-      maxRetries: 0,
-    });
+    const ots = operatorClient(cloud, ['ots:PutRow']);
     const now = Date.now();
     await ots.putRow({
       tableName: env.SESSIONS_TABLE,
