@@ -46,6 +46,9 @@ bundle.loaded = true;
 module.exports = bundle.exports;
 
 const codeCache = { status: cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted', loadMs: now() - started };
+// Also for the function itself: its first request's log line reports it (lambda/shared/cold-trace.ts),
+// so the real runtime's logs tell whether its V8 took the cache.
+Object.defineProperty(globalThis, Symbol.for('miniapp.codeCache'), { value: codeCache, configurable: true });
 const exported = module.exports;
 if ((typeof exported === 'object' && exported !== null) || typeof exported === 'function') {
   if (Object.isExtensible(exported)) Object.defineProperty(exported, Symbol.for('miniapp.codeCache'), { value: codeCache });

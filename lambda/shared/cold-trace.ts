@@ -9,6 +9,8 @@ export interface ColdReport {
   clientMs: number;
   /** `at`: when the call started, in ms since the first step traced (a client built or a call started). */
   calls: { call: string; at: number; ms: number }[];
+  /** How the code loaded, when the asset's loader (lib/code-cache-loader.js) says: whether V8 took its code cache. */
+  load?: { codeCache: string; ms: number };
 }
 
 /** A function that never reports (notify, reconcile) stops recording after this many calls. */
@@ -54,6 +56,8 @@ export class ColdTrace {
   take(): ColdReport | undefined {
     if (!this.recording) return undefined;
     this.recording = false;
+    const loaded = (globalThis as Record<symbol, { status?: unknown; loadMs?: unknown } | undefined>)[Symbol.for('miniapp.codeCache')];
+    if (typeof loaded?.status === 'string' && typeof loaded.loadMs === 'number') this.report.load = { codeCache: loaded.status, ms: round(loaded.loadMs) };
     return this.report;
   }
 }

@@ -11,7 +11,7 @@ interface DbLine {
   outcome: string;
   ots: number;
   code?: string;
-  cold?: { clientMs: number; calls: Call[] };
+  cold?: { clientMs: number; calls: Call[]; load?: { codeCache: string; ms: number } };
 }
 
 /**
@@ -52,6 +52,8 @@ describe('db: the session check and the read at once', () => {
     const { answer, line } = await coldDb(session, { op: 'get', id: 'a' });
     expect(answer.data).toMatchObject({ id: 'a', text: 'x', uid: session.accountId });
     expect(line).toMatchObject({ op: 'get', outcome: 'ok', ots: 2 });
+    // The report also says how the code loaded: the local FC runs the node synth made the cache with.
+    expect(line.cold!.load).toEqual({ codeCache: 'accepted', ms: expect.any(Number) });
     const [first, second] = line.cold!.calls;
     expect([first.call, second.call]).toEqual(['ots.GetRow', 'ots.GetRow']);
     expect(startedBeforeEnd(first, second)).toBe(true);
