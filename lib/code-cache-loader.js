@@ -12,7 +12,7 @@
  * The bundle runs as a CommonJS module of its own, as `require('./bundle.js')` would run it, with
  * two differences that do not show: it is not in `require.cache`, and its exports object is this
  * module's too (same object, so `handler`, `initializer`, any export, are the bundle's own).
- * How the load went is on that object, under a symbol nothing else reads (local/fc/runtime.js does).
+ * How the load went is left on globalThis, under `Symbol.for('miniapp.codeCache')`.
  */
 // Not performance.now(): the first touch of the `performance` global loads perf_hooks (about 2 ms).
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -45,11 +45,7 @@ script.runInThisContext().call(bundle.exports, bundle.exports, createRequire(fil
 bundle.loaded = true;
 module.exports = bundle.exports;
 
+// How the load went, for whoever runs the function: its first request's log line (lambda/shared/cold-trace.ts),
+// so the real runtime's logs tell whether its V8 took the cache, and local/fc/runtime.js.
 const codeCache = { status: cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted', loadMs: now() - started };
-// Also for the function itself: its first request's log line reports it (lambda/shared/cold-trace.ts),
-// so the real runtime's logs tell whether its V8 took the cache.
 Object.defineProperty(globalThis, Symbol.for('miniapp.codeCache'), { value: codeCache, configurable: true });
-const exported = module.exports;
-if ((typeof exported === 'object' && exported !== null) || typeof exported === 'function') {
-  if (Object.isExtensible(exported)) Object.defineProperty(exported, Symbol.for('miniapp.codeCache'), { value: codeCache });
-}

@@ -12,9 +12,10 @@ import * as path from 'node:path';
  * - `bundle.cache`, V8's code cache of it, made at synth by lib/code-cache-producer.js in a child
  *   `node` with the instance's V8 flags, after the bundle's top level ran;
  * - `index.js`, lib/code-cache-loader.js, which loads the bundle with the cache and falls back to a
- *   plain compile when the cache is missing or V8 rejects it. It reports how the load went on the
- *   function's exports, under `Symbol.for('miniapp.codeCache')`: `{ status: 'accepted' | 'rejected'
- *   | 'absent', loadMs }` (local/fc/runtime.js passes the status on to the local FC and the bench).
+ *   plain compile when the cache is missing or V8 rejects it. It reports how the load went on
+ *   globalThis, under `Symbol.for('miniapp.codeCache')`: `{ status: 'accepted' | 'rejected'
+ *   | 'absent', loadMs }`. The function's first log line carries it, and local/fc/runtime.js
+ *   passes it on to the local FC and the bench.
  *
  * V8 rejects a cache unless the V8 version, the V8 flags and the source's length match. Whether
  * the real FC nodejs20 runtime matches (its Node minor and its flags) is unknown: there the cache

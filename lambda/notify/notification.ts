@@ -1,4 +1,4 @@
-import type { AlipaySdk } from 'alipay-sdk';
+import { AlipaySdk } from 'alipay-sdk';
 import { ORDER_ID, amountFen } from '../shared/orders';
 import { type TradeView, beijingTime } from '../shared/trade';
 
@@ -28,11 +28,7 @@ let verifier: AlipaySdk | undefined;
  * it gets a placeholder that could sign nothing.
  */
 function sdk(appId: string, alipayPublicKey: string): AlipaySdk {
-  if (!verifier) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AlipaySdk: Sdk } = require('alipay-sdk') as typeof import('alipay-sdk');
-    verifier = new Sdk({ appId, privateKey: 'notify-verifies-only', alipayPublicKey, signType: 'RSA2' });
-  }
+  verifier ??= new AlipaySdk({ appId, privateKey: 'notify-verifies-only', alipayPublicKey, signType: 'RSA2' });
   return verifier;
 }
 

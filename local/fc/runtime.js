@@ -53,7 +53,7 @@ try {
   handler = code[exportName];
   if (typeof handler !== 'function') throw new Error(`${file}.${exportName} is not a function`);
   const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
-  send({ type: 'ready', loadMs, codeCache: code[Symbol.for('miniapp.codeCache')]?.status });
+  send({ type: 'ready', loadMs, codeCache: /** @type {any} */ (globalThis)[Symbol.for('miniapp.codeCache')]?.status });
 } catch (e) {
   send({ type: 'initError', error: asError(e) });
   process.exit(1);

@@ -39,7 +39,7 @@ function inFreshNode(script: string, file: string, flags: readonly string[], env
  */
 const LOAD_DB = `
 const code = require(process.argv[1]);
-const report = code[Symbol.for('miniapp.codeCache')];
+const report = globalThis[Symbol.for('miniapp.codeCache')];
 Promise.resolve(code.handler(Buffer.from('{}'), ${JSON.stringify(CONTEXT)})).then((answer) => {
   console.log(JSON.stringify({ status: report && report.status, exports: Object.keys(code).map((k) => [k, typeof code[k]]), answer }));
 });`;
@@ -167,7 +167,7 @@ describe('the loader, on a small bundle', () => {
 const code = require(process.argv[1]);
 let stack; try { code.fail(); } catch (e) { stack = e.stack.split('\\n')[1].trim(); }
 console.log(JSON.stringify({
-  status: code[Symbol.for('miniapp.codeCache')].status,
+  status: globalThis[Symbol.for('miniapp.codeCache')].status,
   keys: Object.keys(code),
   same: code === globalThis.bundleExports && code.viaGetter === code.handler && code.topThis === code,
   sloppy: code.handler(),

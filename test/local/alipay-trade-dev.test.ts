@@ -1,9 +1,9 @@
-import * as fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AlipaySdk } from 'alipay-sdk';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { AlipayGatewayEmulator, generateKeyPair } from '../../local/alipay';
+import { browserAvailable, launchBrowser } from '../demo/support';
 
 /**
  * The payments dev endpoints: `/dev/pay` (the buyer's choice in my.tradePay's cashier),
@@ -187,26 +187,13 @@ describe('GET /dev/cashier?tradeNo=…', () => {
 });
 
 /** Debian's chromium, as test/demo uses; skipped where there is none. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-(fs.existsSync(CHROMIUM) ? describe : describe.skip)('the cashier in a browser, framed by a page of another origin', () => {
+(browserAvailable ? describe : describe.skip)('the cashier in a browser, framed by a page of another origin', () => {
   let browser: Browser;
   let host: Server;
   let hostUrl = '';
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
     // The embedding page (the demo's stand-in) records what the cashier posts to it.
     host = createServer((req, res) => {
       const src = new URL(req.url ?? '/', 'http://x').searchParams.get('src') ?? '';

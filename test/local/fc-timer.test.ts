@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CredentialStore } from '../../local/credentials';
+import { ACCOUNT, REGION, functionSpec } from '../support/fc-emulator';
 import { FcEmulator, ManualClock, timerTriggerFromConfig, type FcOptions, type FunctionSpec, type InvokeResult, type TimerTrigger } from '../../local/fc';
 
 /**
@@ -10,8 +11,6 @@ import { FcEmulator, ManualClock, timerTriggerFromConfig, type FcOptions, type F
  * (miniapp-notify) and `reconcile` (miniapp-reconcile, timer "@every 1m"). Functions run in real
  * child processes; time moves by a ManualClock, so nothing waits for FC's one-minute interval.
  */
-const ACCOUNT = '1000000000000001';
-const REGION = 'cn-hangzhou';
 const T0 = Date.parse('2026-12-01T10:00:00.250Z');
 
 const HANDLERS: Record<string, string> = {
@@ -33,23 +32,8 @@ describe('local FC time triggers', () => {
   const logs: Array<Record<string, unknown>> = [];
   const emulators: FcEmulator[] = [];
 
-  const spec = (serviceName: string, functionName: string, code: string, extra: Partial<FunctionSpec> = {}): FunctionSpec => {
-    const codeDir = path.join(codeRoot, serviceName, functionName);
-    fs.mkdirSync(codeDir, { recursive: true });
-    fs.writeFileSync(path.join(codeDir, 'index.js'), HANDLERS[code]);
-    return {
-      serviceName,
-      functionName,
-      arn: `acs:fc:${REGION}:${ACCOUNT}:services/${serviceName}/functions/${functionName}`,
-      handler: 'index.handler',
-      runtime: 'nodejs20',
-      codeDir,
-      environment: {},
-      timeoutSeconds: 10,
-      memoryMB: 128,
-      ...extra,
-    };
-  };
+  const spec = (serviceName: string, functionName: string, code: string, extra: Partial<FunctionSpec> = {}): FunctionSpec =>
+    functionSpec(codeRoot, functionName, HANDLERS[code], { serviceName, ...extra });
   const role = (service: string) => ({ roleArn: `acs:ram::${ACCOUNT}:role/${service}`, rolePolicies: [], sessionName: `fc-${service}` });
   const SERVICE_ROLES = { miniapp: role('miniapp'), 'miniapp-notify': role('miniapp-notify'), 'miniapp-reconcile': role('miniapp-reconcile') };
   /** The payments stack's functions, plus a few timer cases in the reconcile service. */

@@ -57,7 +57,7 @@ describe('local FC: process warnings of the instances', () => {
     await invoke('first');
     await invoke('first');
     // A second cold start of the same function, and another function: both raise the same warnings again.
-    await fc.replaceCode('svc', 'first', path.join(root, 'first'));
+    await fc.replaceCode('svc', 'first', fc.instance('svc', 'first')!.spec.codeDir);
     await invoke('first');
     await invoke('second');
     // Warnings travel beside the results; give a late one time to arrive, so a duplicate would show.

@@ -5,7 +5,7 @@
  */
 import { CredentialStore, type Principal } from '../../local/credentials';
 import { TablestoreEmulator } from '../../local/tablestore';
-import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
+import { TableStore, call, failure, sdkClient } from '../support/tablestore-sdk';
 
 const REGION = 'cn-hangzhou';
 const ACCOUNT = '1234567890';
@@ -26,15 +26,6 @@ const INT64_MAX = '9223372036854775807';
 const plain = (v: unknown): unknown =>
   typeof v === 'object' && v !== null && !Buffer.isBuffer(v) ? (v as { toString(radix: number): string }).toString(10) : v;
 const attrs = (row: any): Record<string, unknown> => Object.fromEntries((row.attributes ?? []).map((a: any) => [a.columnName, plain(a.columnValue)]));
-
-async function failure(p: Promise<unknown>): Promise<{ code: unknown; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: unknown; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('atomic counters and return content', () => {
   let emulator: TablestoreEmulator;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CredentialStore, type IssuedCredentials, type Principal } from '../../local/credentials';
 import { TablestoreEmulator, type TableSpec, type TablestoreOptions } from '../../local/tablestore';
-import { TableStore, call, sdkClient } from '../support/tablestore-sdk';
+import { TableStore, call, failure, sdkClient } from '../support/tablestore-sdk';
 
 const REGION = 'cn-hangzhou';
 const ACCOUNT = '1234567890';
@@ -76,16 +76,6 @@ async function start(extra: Partial<TablestoreOptions> = {}): Promise<Harness> {
   const endpoint = await emulator.listen();
   const client = (overrides: Record<string, unknown> = {}): any => sdkClient(endpoint, INSTANCE, creds, overrides);
   return { emulator, endpoint, creds, store, credClock, ttlClock, logs, client };
-}
-
-/** Runs an SDK call that must fail; returns the SDK's error. */
-async function failure(p: Promise<unknown>): Promise<{ code: unknown; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: unknown; message: string };
-  }
-  throw new Error('expected the call to fail');
 }
 
 const Long = TableStore.Long;

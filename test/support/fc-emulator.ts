@@ -11,15 +11,16 @@ export const arn = (fn: string): string => `acs:fc:${REGION}:${ACCOUNT}:services
 /** Service `svc`'s role, with no policies: these functions call no cloud service. */
 export const SERVICE_ROLES = { svc: { roleArn: `acs:ram::${ACCOUNT}:role/svc`, rolePolicies: [], sessionName: 'fc-svc' } };
 
-/** Function `name` of service `svc`, its handler `index.handler` written as `code` into `dir`/`name`. */
+/** Function `name` of service `svc` (or `extra.serviceName`), its handler `index.handler` written as `code` into `dir`/<service>/`name`. */
 export function functionSpec(dir: string, name: string, code: string, extra: Partial<FunctionSpec> = {}): FunctionSpec {
-  const codeDir = path.join(dir, name);
+  const serviceName = extra.serviceName ?? 'svc';
+  const codeDir = path.join(dir, serviceName, name);
   fs.mkdirSync(codeDir, { recursive: true });
   fs.writeFileSync(path.join(codeDir, 'index.js'), code);
   return {
-    serviceName: 'svc',
+    serviceName,
     functionName: name,
-    arn: arn(name),
+    arn: `acs:fc:${REGION}:${ACCOUNT}:services/${serviceName}/functions/${name}`,
     handler: 'index.handler',
     runtime: 'nodejs20',
     codeDir,

@@ -27,3 +27,13 @@ export const sdkClient = (
 export function call(client: any, method: string, params: Record<string, unknown>): Promise<any> {
   return new Promise((resolve, reject) => client[method](params, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data))));
 }
+
+/** Runs an SDK call that must fail; returns the SDK's error (code: the HTTP status, message: the raw protobuf Error). */
+export async function failure(p: Promise<unknown>): Promise<{ code: unknown; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { code: unknown; message: string };
+  }
+  throw new Error('expected the call to fail');
+}
