@@ -17,7 +17,8 @@ import type { PolicyDocument, Principal } from '../local/credentials';
 import { FcEmulator, type FunctionSpec } from '../local/fc';
 import type { FunctionInstance } from '../local/fc/instance';
 import { functionBundleOptions } from '../lib/bundle';
-import { BUNDLE_FILE, CodeCachedAsset, ENTRY_FILE, instanceNodeFlags } from '../lib/code-cache';
+import { BUNDLE_FILE, CodeCachedAsset, ENTRY_FILE } from '../lib/code-cache';
+import { fcNodeFlags } from '../lib/fc-runtime';
 import { type CallPlan } from './call-plan';
 
 const SERVICE = 'floor';
@@ -131,7 +132,7 @@ function bundleFloors(memoryMB: Record<string, number>): string {
     // empty handler stays a bare file: the floor of a cold start is Node's start and nothing more.
     if (file === 'empty.js') fs.writeFileSync(path.join(dir, ENTRY_FILE), outputFiles[0].contents);
     else
-      new CodeCachedAsset(new Map([[BUNDLE_FILE, outputFiles[0].contents]]), instanceNodeFlags(memoryMB[path.basename(file, '.js')] ?? 256)).writeTo(
+      new CodeCachedAsset(new Map([[BUNDLE_FILE, outputFiles[0].contents]]), fcNodeFlags(memoryMB[path.basename(file, '.js')] ?? 256)).writeTo(
         dir,
         `floor ${file}`,
       );

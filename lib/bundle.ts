@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import * as ros from '@alicloud/ros-cdk-core';
 import * as ossassets from '@alicloud/ros-cdk-ossassets';
-import { BUNDLE_FILE, CodeCachedAsset, DEFAULT_MEMORY_MB, instanceNodeFlags } from './code-cache';
+import { BUNDLE_FILE, CodeCachedAsset } from './code-cache';
+import { DEFAULT_MEMORY_MB, fcNodeFlags } from './fc-runtime';
 import { lazyTablestore } from './lazy-protobuf';
 
 export const LAMBDA_ROOT = path.resolve(__dirname, '..', 'lambda');
@@ -39,7 +40,7 @@ export function bundledCode(
 ): ros.AssetOptions & { path: string; assetHash: string } {
   const asset = new CodeCachedAsset(
     bundle(functionName, aliases),
-    instanceNodeFlags(typeof runtime.memoryMB === 'number' ? runtime.memoryMB : DEFAULT_MEMORY_MB),
+    fcNodeFlags(typeof runtime.memoryMB === 'number' ? runtime.memoryMB : DEFAULT_MEMORY_MB),
   );
   return {
     path: path.join(LAMBDA_ROOT, functionName),

@@ -17,9 +17,10 @@ import * as path from 'node:path';
  *   | 'absent', loadMs }`. The function's first log line carries it, and local/fc/runtime.js
  *   passes it on to the local FC and the bench.
  *
- * V8 rejects a cache unless the V8 version, the V8 flags and the source's length match. Whether
- * the real FC nodejs20 runtime matches (its Node minor and its flags) is unknown: there the cache
- * is either taken or costs nothing but its bytes in the zip.
+ * V8 rejects a cache unless the V8 version, the V8 flags and the source's length match. The cache
+ * is made under the flags FC's runtime starts node with (lib/fc-runtime.ts); whether the real
+ * nodejs20 runtime's Node minor matches ours is unknown: there the cache is either taken or costs
+ * nothing but its bytes in the zip.
  *
  * The cache's bytes are not deterministic (two runs of the same bundle differ), so the asset's hash
  * is taken of everything else (fingerprint below): the same sources give the same template. A
@@ -38,17 +39,6 @@ const STORE = path.resolve(__dirname, '..', 'node_modules', '.cache', 'miniapp',
 const STORE_ENTRIES = 64;
 /** Making a cache takes about 0.2 s; this only stops a bundle whose top level never ends. */
 const PRODUCER_TIMEOUT_MS = 60_000;
-
-/** FC's memory when a function sets none (fc.Function's default, and the local FC's). */
-export const DEFAULT_MEMORY_MB = 128;
-
-/**
- * The node flags of an instance of a function with `memoryMB`, as local/fc/instance.ts starts it.
- * V8 hashes every flag not at its default into the cache and rejects a cache made under other
- * flags; --max-old-space-size counts (verified: made without it, rejected under 256; made under
- * 256, rejected under 128 and without it).
- */
-export const instanceNodeFlags = (memoryMB: number): string[] => [`--max-old-space-size=${Math.max(64, memoryMB)}`];
 
 const sha256 = (...parts: Array<string | Uint8Array>): string => {
   const hash = createHash('sha256');

@@ -1,6 +1,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { fcNodeFlags } from '../../lib/fc-runtime';
 import type { TimerTrigger } from './timer';
 
 export interface FunctionSpec {
@@ -169,7 +170,8 @@ export class FunctionInstance {
       },
       cwd: this.spec.codeDir,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv: [`--max-old-space-size=${Math.max(64, this.spec.memoryMB)}`],
+      // node's flags as FC's runtime start script sets them (lib/fc-runtime.ts).
+      execArgv: fcNodeFlags(this.spec.memoryMB),
     });
     this.child = child;
     for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', this.onLog);

@@ -10,12 +10,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ros from '@alicloud/ros-cdk-core';
 import { LAMBDA_ROOT, bundledAsset, bundledCode } from '../../lib/bundle';
-import { BUNDLE_FILE, CACHE_FILE, ENTRY_FILE, instanceNodeFlags, produce } from '../../lib/code-cache';
+import { BUNDLE_FILE, CACHE_FILE, ENTRY_FILE, produce } from '../../lib/code-cache';
+import { fcNodeFlags } from '../../lib/fc-runtime';
 import { LocalCloud } from '../../local/cloud';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MEMORY_MB = 256;
-const FLAGS = instanceNodeFlags(MEMORY_MB);
+const FLAGS = fcNodeFlags(MEMORY_MB);
 /** The db function's environment, with endpoints nothing listens on: the requests below never get that far. */
 const DB_ENV = {
   TZ: 'Asia/Shanghai',
@@ -91,7 +92,8 @@ describe('a function asset with a code cache (db, bundled as synth bundles it)',
 
   it.each([
     ['no flags (the real FC may start node so)', []],
-    ['another heap size', instanceNodeFlags(128)],
+    ['another heap size', fcNodeFlags(128)],
+    ['without --expose-gc', FLAGS.filter((f) => f !== '--expose-gc')],
     ['--no-lazy', [...FLAGS, '--no-lazy']],
   ])('under other V8 flags, %s, the cache is rejected and the code still works', (_, flags) => {
     const loaded = loadDb(path.join(asset, ENTRY_FILE), flags);
