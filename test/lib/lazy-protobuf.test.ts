@@ -4,12 +4,12 @@ import * as path from 'node:path';
 import { inspect } from 'node:util';
 import { lazyTablestore, makeDefinitionsLazy } from '../../lib/lazy-protobuf';
 import { withoutDeprecatedBuffer } from '../../lib/legacy-buffer';
-import { withoutSearchMessages } from '../../lib/search-messages';
+import { OTS_OPERATIONS, messagesNeeded, withOnlyMessagesOf } from '../../lib/tablestore-messages';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ORIGINAL = require.resolve('tablestore/lib/protocol/tablestore_compiled_proto.js');
 
-describe('lazy protobuf definitions for the db and session bundles, without the search API', () => {
+describe("lazy protobuf definitions for the functions' bundles, only of the operations they make", () => {
   // Both files register into protobufjs' shared default root, so each is loaded in its own registry.
   const load = (file: string) => {
     let root: any;
@@ -20,8 +20,25 @@ describe('lazy protobuf definitions for the db and session bundles, without the 
   };
   const lazyRoot = load(path.join(lazyTablestore(ROOT), 'lib', 'protocol', 'tablestore_compiled_proto.js'));
   const eagerRoot = load(ORIGINAL);
+  const NAMESPACES = ['main', 'filter', 'search'];
+  const KEPT = [
+    ...OTS_OPERATIONS.flatMap((op) => [`main.${op}Request`, `main.${op}Response`]),
+    // What those messages name, and the enums the SDK reads beside them.
+    ...['ConsumedCapacity', 'CapacityUnit', 'Condition', 'RowExistenceExpectation', 'ReturnContent', 'ReturnType', 'TimeRange'].map((m) => `main.${m}`),
+    ...['Direction', 'DataBlockType', 'CompressType'].map((m) => `main.${m}`),
+    ...Object.keys(eagerRoot.filter.proto).map((m) => `filter.${m}`),
+  ];
 
-  it('defines every message of main and filter, lazily, as the original does', () => {
+  it("makes exactly lambda/shared/ots.ts's operations", () => {
+    const source = fs.readFileSync(path.join(ROOT, 'lambda', 'shared', 'ots.ts'), 'utf8');
+    const client = /export type OtsClient = \{([\s\S]*?)\n\};/.exec(source)?.[1] ?? '';
+    const methods = Array.from(client.matchAll(/^ {2}(\w+)\(/gm), (m) => m[1]);
+    expect(methods.map((m) => m[0].toUpperCase() + m.slice(1))).toEqual([...OTS_OPERATIONS]);
+  });
+
+  it('keeps what those operations send and receive, and what that names, each as the original defines it but lazily', () => {
+    const source = fs.readFileSync(ORIGINAL, 'utf8');
+    expect([...messagesNeeded(source)].sort()).toEqual([...KEPT].sort());
     // Untouched messages are still getters: nothing was built at load.
     expect(typeof Object.getOwnPropertyDescriptor(lazyRoot.main.proto, 'GetRangeResponse')?.get).toBe('function');
     // A message is its constructor, with its statics (encode, decode…, nested types) and prototype; an enum is an object of numbers.
@@ -29,28 +46,34 @@ describe('lazy protobuf definitions for the db and session bundles, without the 
       typeof v === 'function'
         ? { source: String(v), statics: Object.fromEntries(Object.keys(v).map((k) => [k, String(v[k])])), prototype: Object.keys(v.prototype) }
         : v;
-    let total = 0;
-    for (const ns of ['main', 'filter']) {
-      const eager = Object.keys(eagerRoot[ns].proto).sort();
-      total += eager.length;
-      expect(Object.keys(lazyRoot[ns].proto).sort()).toEqual(eager);
-      for (const name of eager) expect([ns, name, shapeOf(lazyRoot[ns].proto[name])]).toEqual([ns, name, shapeOf(eagerRoot[ns].proto[name])]);
+    const lazyIds = NAMESPACES.flatMap((ns) => Object.keys(lazyRoot[ns].proto).map((name) => `${ns}.${name}`));
+    expect(lazyIds.sort()).toEqual([...KEPT].sort());
+    for (const id of KEPT) {
+      const [ns, name] = id.split('.');
+      expect([id, shapeOf(lazyRoot[ns].proto[name])]).toEqual([id, shapeOf(eagerRoot[ns].proto[name])]);
     }
-    expect(total).toBe(101);
-    expect(Object.keys(eagerRoot.search.proto)).toHaveLength(158);
   });
 
-  it('leaves the search messages out: reading one throws an error that says why', () => {
-    const search = lazyRoot.search.proto;
-    expect(Object.keys(search)).toEqual([]);
-    for (const name of Object.keys(eagerRoot.search.proto)) {
-      expect(() => search[name]).toThrow(`tablestore search message ${name} is not in this bundle: lib/search-messages.ts leaves the search API out`);
+  it('leaves every other message out: reading one throws an error that says why', () => {
+    const all = NAMESPACES.flatMap((ns) => Object.keys(eagerRoot[ns].proto).map((name) => `${ns}.${name}`));
+    expect(all).toHaveLength(259);
+    const leftOut = all.filter((id) => !KEPT.includes(id));
+    expect(leftOut.length).toBe(259 - KEPT.length);
+    for (const id of leftOut) {
+      const [ns, name] = id.split('.');
+      expect(() => lazyRoot[ns].proto[name]).toThrow(
+        `tablestore message ${id} is not in this bundle: lib/tablestore-messages.ts keeps only the messages of GetRow, PutRow`,
+      );
     }
-    // A name it never had is refused the same way, not read as undefined.
-    expect(() => search.SearchRequestV2).toThrow(/SearchRequestV2 is not in this bundle/);
   });
 
-  it('lets the search namespace be inspected, serialized and awaited', async () => {
+  it('reads a name the SDK never defined as undefined, as the original does (its encoder reads one at load)', () => {
+    expect(eagerRoot.filter.proto.FT_COMPOSITE_COLUMN_VALUE).toBeUndefined();
+    expect(lazyRoot.filter.proto.FT_COMPOSITE_COLUMN_VALUE).toBeUndefined();
+    expect(lazyRoot.main.proto.SearchRequestV2).toBeUndefined();
+  });
+
+  it('lets a namespace with every message left out be inspected, serialized and awaited', async () => {
     const search = lazyRoot.search.proto;
     expect(search[Symbol.toStringTag]).toBeUndefined();
     expect(search[Symbol.iterator]).toBeUndefined();
@@ -85,31 +108,26 @@ describe('lazy protobuf definitions for the db and session bundles, without the 
     expect(() => makeDefinitionsLazy(broken)).toThrow(/259 definitions, 258 ends|definitions, \d+ ends/);
   });
 
-  it('fails the build when the search namespace has another shape', () => {
+  it('fails the build when the namespaces or messages have another shape', () => {
     const source = fs.readFileSync(ORIGINAL, 'utf8');
-    const start = source.indexOf('\n    search.proto = (function() {\n');
-    // The transform keeps main and filter byte for byte, and ends the file as the original does.
-    const kept = withoutSearchMessages(source);
-    expect(kept.slice(0, start)).toBe(source.slice(0, start));
-    expect(kept.endsWith('\nmodule.exports = $root;\n')).toBe(true);
     const shapes = {
       'no search namespace': source.slice(0, source.indexOf('\n$root.search = ')) + '\nmodule.exports = $root;\n',
       'another namespace after search': source.replace('\nmodule.exports = $root;\n', '\n$root.other = (function() {\n})();\n\nmodule.exports = $root;\n'),
-      'search reindented': source.replace('\n    search.proto = (function() {\n', '\n  search.proto = (function() {\n'),
-      'main refers to search': source.replace('\n$root.filter = ', '\n$root.main.search = $root.search;\n$root.filter = '),
-      'a search message named in lower case': source.replace('\n        proto.GroupBy = (function() {\n', '\n        proto.groupBy = (function() {\n'),
+      'a namespace ends reindented': source.replace('\n        return proto;\n    })();\n', '\n      return proto;\n    })();\n'),
+      'an operation message renamed': source.replace('\n        proto.GetRowResponse = (function() {\n', '\n        proto.GetRowResult = (function() {\n'),
+      'a kept message names one that is not defined': source.replace('$root.main.proto.ConsumedCapacity.decode', '$root.main.proto.ConsumedCapacityV2.decode'),
     };
     const refusal = (broken: string) => {
       if (broken === source) return 'the replacement did not apply';
       try {
-        withoutSearchMessages(broken);
+        withOnlyMessagesOf(broken);
         return 'accepted';
       } catch (e) {
         return (e as Error).message;
       }
     };
     const refusals = Object.entries(shapes).map(([shape, broken]) => [shape, refusal(broken)]);
-    const refused = expect.stringMatching(/^search-messages: unexpected shape of tablestore's compiled proto .*check the tablestore version$/);
+    const refused = expect.stringMatching(/^tablestore-messages: unexpected shape of tablestore's compiled proto .*check the tablestore version$/);
     expect(refusals).toEqual(Object.keys(shapes).map((shape) => [shape, refused]));
   });
 
@@ -121,7 +139,7 @@ describe('lazy protobuf definitions for the db and session bundles, without the 
     expect(dir.startsWith(path.join(ROOT, 'node_modules'))).toBe(true);
   });
 
-  it('the staged SDK loads (its encoder and decoder read search.proto at load) and encodes as the original', () => {
+  it('the staged SDK loads (its encoder and decoder read every namespace at load) and encodes as the original', () => {
     const dir = lazyTablestore(ROOT);
     const script = `
       const TableStore = require(${JSON.stringify(dir)});
@@ -135,13 +153,16 @@ describe('lazy protobuf definitions for the db and session bundles, without the 
       };
       let search;
       try { TableStore.encoder.encode('listSearchIndex', { tableName: 'objects' }); } catch (e) { search = e.message; }
-      console.log(JSON.stringify({ client: typeof TableStore.Client, loaded, same: encoded(TableStore) === encoded(original), search }));`;
+      // protobufjs's Long, which it would look up with a run-time require('long'), is pinned to none.
+      const long = [require(require.resolve('protobufjs/minimal', { paths: [${JSON.stringify(dir)}] })).util.Long, require('protobufjs/minimal').util.Long];
+      console.log(JSON.stringify({ client: typeof TableStore.Client, loaded, same: encoded(TableStore) === encoded(original), search, long: long.map((l) => (l === null ? null : typeof l)) }));`;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' }));
     expect(out).toEqual({
       client: 'function',
       loaded: ['encoder.js', 'decoder.js'],
       same: true,
-      search: expect.stringContaining('tablestore search message ListSearchIndexRequest is not in this bundle'),
+      search: expect.stringContaining('tablestore message search.ListSearchIndexRequest is not in this bundle'),
+      long: [null, 'function'],
     });
   });
 });
