@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import FC from '@alicloud/fc2';
 import { CredentialStore, type IssuedCredentials } from '../../local/credentials';
 import { FcEmulator, type FunctionSpec } from '../../local/fc';
+import { MAX_PAYLOAD_BYTES } from '../../local/fc/server';
 import { ACCOUNT, arn, functionSpec, REGION, SERVICE_ROLES } from '../support/fc-emulator';
 
 /** Local FC driven by the real @alicloud/fc2 client, with small handlers written for each case. */
@@ -26,9 +27,19 @@ const HANDLERS: Record<string, string> = {
   exits: `const fs = require('fs'); exports.handler = async () => { const mark = __dirname + '/crashed';
     if (!fs.existsSync(mark)) { fs.writeFileSync(mark, ''); process.exit(3); } return { recovered: true }; };`,
   initError: `throw new Error('cannot load');`,
+  // Finds a module the code ships, and none from the directories above it (see beforeAll).
+  modules: `exports.handler = async () => {
+    const found = (name) => { try { return require(name).from; } catch (e) { return e.code; } };
+    return { shipped: found('shipped-module'), above: found('module-above-the-code') }; };`,
   node: `exports.handler = async () => ({ execArgv: process.execArgv, gc: typeof gc, heapLimitMB: require('v8').getHeapStatistics().heap_size_limit / 2 ** 20 });`,
   http: HTTP_ECHO,
   signed: HTTP_ECHO,
+  // Whether node:http was loaded before this code was: FC's runtime, an HTTP server, loads it first.
+  httpLoaded: `const httpLoaded = process.moduleLoadList.includes('NativeModule http'); exports.handler = async () => ({ httpLoaded });`,
+  context: `exports.handler = async (event, context) => JSON.stringify(context);`,
+  echo: `exports.handler = async (event) => event;`,
+  echoHttp: `exports.handler = (req, resp) => { const chunks = []; req.on('data', (c) => chunks.push(c)); req.on('end', () => resp.send(Buffer.concat(chunks))); };`,
+  wait: `exports.handler = (event, context, callback) => setTimeout(() => callback(null, event.toString()), 300);`,
 };
 
 /** fc2's own signer (a static the typings leave out), so the test does not sign with the emulator's code. */
@@ -90,8 +101,14 @@ describe('local FC with the real fc2 client', () => {
         spec('exits'),
         spec('initError'),
         spec('node', { memoryMB: 512 }),
+        spec('modules'),
         spec('http', { httpTrigger: { authType: 'anonymous', methods: ['POST'] } }),
         spec('signed', { httpTrigger: { authType: 'function', methods: ['POST'] } }),
+        spec('httpLoaded'),
+        spec('context'),
+        spec('echo', { timeoutSeconds: 30 }),
+        spec('echoHttp', { timeoutSeconds: 30, httpTrigger: { authType: 'anonymous', methods: ['POST'] } }),
+        spec('wait'),
       ],
       serviceRoles: SERVICE_ROLES,
       credentials,
@@ -139,6 +156,19 @@ describe('local FC with the real fc2 client', () => {
     });
   });
 
+  it('resolves modules only from the code itself, as FC does from /code: never from the directories above it', async () => {
+    const modules = (...dirs: string[]) => path.join(...dirs, 'node_modules');
+    for (const [dir, name] of [
+      [path.join(codeRoot, 'svc', 'modules'), 'shipped-module'],
+      [codeRoot, 'module-above-the-code'],
+    ]) {
+      fs.mkdirSync(path.join(modules(dir), name), { recursive: true });
+      fs.writeFileSync(path.join(modules(dir), name, 'index.js'), `exports.from = ${JSON.stringify(name)};`);
+    }
+    const { data } = await client.invokeFunction('svc', 'modules', '');
+    expect(data).toEqual({ shipped: 'shipped-module', above: 'MODULE_NOT_FOUND' });
+  });
+
   it("starts node as FC's runtime start script does: 9/10 of the memory as V8's old space, gc exposed, 16 KB HTTP headers", async () => {
     const { data } = await client.invokeFunction('svc', 'node', '');
     expect(data.execArgv).toEqual(['--max-old-space-size=460', '--max-http-header-size=16384', '--expose-gc']);
@@ -173,6 +203,56 @@ describe('local FC with the real fc2 client', () => {
     const after = await client.invokeFunction('svc', 'exits', '');
     expect(after.data).toEqual({ recovered: true });
     expect(fc.instance('svc', 'exits')!.coldStarts).toBe(2);
+  });
+
+  it('loads the code with node:http already loaded, as in real FC, whose runtime is an HTTP server', async () => {
+    expect((await client.invokeFunction('svc', 'httpLoaded', '')).data).toEqual({ httpLoaded: true });
+  });
+
+  it('gives the handler the whole context, field for field and in order, through the runtime’s x-fc-* headers', async () => {
+    const res = await client.invokeFunction('svc', 'context', '');
+    const context = JSON.parse(res.data);
+    expect(context).toEqual({
+      requestId: res.headers['x-fc-request-id'],
+      credentials: { accessKeyId: expect.any(String), accessKeySecret: expect.any(String), securityToken: expect.any(String) },
+      function: { name: 'context', handler: 'index.handler', memory: 128, timeout: 3 },
+      service: { name: 'svc', logProject: '', logStore: '', qualifier: 'LATEST', versionId: '' },
+      region: REGION,
+      accountId: ACCOUNT,
+      logger: {},
+    });
+    expect(Object.keys(context)).toEqual(['requestId', 'credentials', 'function', 'service', 'region', 'accountId', 'logger']);
+  });
+
+  it('passes an event and a trigger request body at FC’s 32 MB limit to the function, and its answer back, byte for byte', async () => {
+    const event = randomBytes(MAX_PAYLOAD_BYTES);
+    const res = await client.invokeFunction('svc', 'echo', event, {}, undefined, { rawBuf: true });
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+    expect(Buffer.compare(res.data, event)).toBe(0);
+    const posted = await fetch(fc.triggerUrl('svc', 'echoHttp'), { method: 'POST', body: event });
+    expect(posted.status).toBe(200);
+    expect(Buffer.compare(Buffer.from(await posted.arrayBuffer()), event)).toBe(0);
+  }, 60_000);
+
+  it('runs concurrent invocations of one instance at once', async () => {
+    await client.invokeFunction('svc', 'wait', 'warm');
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => client.invokeFunction('svc', 'wait', `call ${i}`)));
+    expect(results.map((r) => r.data)).toEqual(Array.from({ length: 20 }, (_, i) => `call ${i}`));
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(fc.instance('svc', 'wait')!.coldStarts).toBe(1);
+  });
+
+  it('stop() ends an instance with invocations in flight: each gets ProcessExited, once, and the next invocation starts a new one', async () => {
+    const instance = fc.instance('svc', 'wait')!;
+    await client.invokeFunction('svc', 'wait', 'warm');
+    const calls = [1, 2, 3].map(() => instance.invoke({ kind: 'event', event: Buffer.from('x'), context: { requestId: 'stopped' } }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await instance.stop();
+    const error = { errorMessage: 'Process exited unexpectedly (code null, signal SIGKILL)', errorType: 'ProcessExited', stackTrace: [] };
+    expect(await Promise.all(calls)).toEqual([1, 2, 3].map(() => ({ ok: false, error })));
+    expect((await client.invokeFunction('svc', 'wait', 'again')).data).toBe('again');
+    expect(instance.coldStarts).toBe(2);
   });
 
   it('checks signature, credentials, clock and RAM policy in that order', async () => {
