@@ -36,7 +36,7 @@ const HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const TAIL = '\n})';
 
 const [file, out] = process.argv.slice(2).map((p) => path.resolve(p));
-const source = fs.readFileSync(file, 'utf8');
+const source = fs.readFileSync(file, 'latin1'); // as the loader reads it
 const script = new vm.Script(HEAD + source + TAIL, { filename: file, columnOffset: -HEAD.length });
 const bundle = new Module(file, module);
 bundle.filename = file;

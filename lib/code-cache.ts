@@ -61,6 +61,9 @@ export class CodeCachedAsset {
   ) {
     if (!bundleFiles.has(BUNDLE_FILE)) throw new Error(`code cache: the bundle has no ${BUNDLE_FILE}`);
     if (bundleFiles.has(ENTRY_FILE) || bundleFiles.has(CACHE_FILE)) throw new Error(`code cache: ${ENTRY_FILE} and ${CACHE_FILE} are the loader's names`);
+    // The loader reads the bundle as latin1, which is its text only if it is ASCII: esbuild's default
+    // (charset 'ascii') escapes everything else.
+    if (bundleFiles.get(BUNDLE_FILE)!.some((byte) => byte > 0x7f)) throw new Error(`code cache: ${BUNDLE_FILE} is not ASCII; the loader reads it as latin1`);
     this.files = new Map([...bundleFiles, [ENTRY_FILE, fs.readFileSync(LOADER)]]);
     const names = [...this.files.keys()].sort();
     this.fingerprint = sha256(...names.flatMap((name) => [name, this.files.get(name)!]), fs.readFileSync(PRODUCER), JSON.stringify(flags));

@@ -119,8 +119,11 @@ export class Trades {
   }
 }
 
-/** alipay-sdk's words for a request that got no answer (it sets the error's name from a minified class, so only the message is reliable). */
-const unreachable = (e: unknown): boolean => /^HttpClient Request error|HTTP 请求错误, status: 5/.test((e as Error)?.message ?? '');
+/**
+ * alipay-sdk's words for a request that got no answer (it sets the error's name from a minified class, so only the message is reliable):
+ * "HttpClient Request error" or "HTTP 请求错误, status: 5xx", the Chinese escaped so the bundle stays ASCII (lib/code-cache.ts).
+ */
+const unreachable = (e: unknown): boolean => /^HttpClient Request error|HTTP \u8bf7\u6c42\u9519\u8bef, status: 5/.test((e as Error)?.message ?? '');
 
 /** Alipay answered, verifiably, that it will not do it: unlike an unreachable or unverifiable answer, nothing happened there. */
 export class TradeRefused extends AppError {

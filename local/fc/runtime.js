@@ -39,7 +39,6 @@
  */
 const http = require('node:http');
 const fs = require('node:fs');
-const Module = require('node:module');
 const { Readable } = require('node:stream');
 const path = require('node:path');
 
@@ -53,6 +52,7 @@ delete process.env.LOCAL_FC_HANDLER;
 // Node's lookup would walk up into the project's node_modules and find what the bundle left out:
 // protobufjs's run-time require('long') did, and compiled long.js on every cold start. Lookups
 // stop at the code's directory, so code that needs a module it does not ship fails here as in FC.
+const Module = /** @type {any} */ (module.constructor); // not require('node:module'), which loads the ES module loader too
 const codeRoot = fs.realpathSync(codeDir) + path.sep;
 const lookupPaths = Module._nodeModulePaths;
 Module._nodeModulePaths = (/** @type {string} */ from) => lookupPaths(from).filter((dir) => dir.startsWith(codeRoot));

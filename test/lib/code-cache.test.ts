@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ros from '@alicloud/ros-cdk-core';
 import { LAMBDA_ROOT, bundledAsset, bundledCode } from '../../lib/bundle';
-import { BUNDLE_FILE, CACHE_FILE, ENTRY_FILE, produce } from '../../lib/code-cache';
+import { BUNDLE_FILE, CACHE_FILE, CodeCachedAsset, ENTRY_FILE, produce } from '../../lib/code-cache';
 import { fcNodeFlags } from '../../lib/fc-runtime';
 import { LocalCloud } from '../../local/cloud';
 
@@ -208,6 +208,12 @@ console.log(JSON.stringify({
 });
 
 describe('synth', () => {
+  it('refuses a bundle that is not ASCII, which the loader (reading latin1) would garble', () => {
+    const asset = (text: string) => new CodeCachedAsset(new Map([[BUNDLE_FILE, Buffer.from(text)]]), FLAGS);
+    expect(() => asset('exports.said = /请求错误/;')).toThrow('code cache: bundle.js is not ASCII; the loader reads it as latin1');
+    expect(asset('exports.said = /\\u8bf7\\u6c42/;').files.has(BUNDLE_FILE)).toBe(true);
+  });
+
   it('refuses a dynamic import() the loader could not run', () => {
     const fixture = path.join(__dirname, 'fixtures', 'dynamic-import');
     expect(() => bundledCode(path.relative(LAMBDA_ROOT, fixture))).toThrow(/import\("node:os"\) is not supported in a function/);
