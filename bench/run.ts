@@ -24,7 +24,7 @@ import { zippedSize } from './zip-size';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUTDIR = path.join(ROOT, 'cdk.out');
-const COLD_RUNS = 10;
+const COLD_RUNS = 20;
 const WARM_RUNS = 200;
 const WARM_UP = 20;
 const CLIENTS = [1, 8, 32, 128];

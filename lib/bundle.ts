@@ -38,10 +38,7 @@ export function bundledCode(
   aliases: Record<string, string> = {},
   runtime: BundleRuntime = {},
 ): ros.AssetOptions & { path: string; assetHash: string } {
-  const asset = new CodeCachedAsset(
-    bundle(functionName, aliases),
-    fcNodeFlags(typeof runtime.memoryMB === 'number' ? runtime.memoryMB : DEFAULT_MEMORY_MB),
-  );
+  const asset = new CodeCachedAsset(bundle(functionName, aliases), fcNodeFlags(typeof runtime.memoryMB === 'number' ? runtime.memoryMB : DEFAULT_MEMORY_MB));
   return {
     path: path.join(LAMBDA_ROOT, functionName),
     assetHashType: ros.AssetHashType.CUSTOM,
