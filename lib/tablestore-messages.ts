@@ -97,12 +97,10 @@ export function withOnlyMessagesOf(source: string, operations: readonly string[]
   out += source.slice(at);
   const namesLeftOut = (namespace: string) =>
     JSON.stringify(leftOut.filter((d) => d.id.startsWith(`${namespace}.`)).map((d) => d.id.slice(namespace.length + 1)));
-  let index = 0;
-  return out
-    .replace('\n"use strict";\n', `\n"use strict";\n${KEPT_ONLY}\n`)
-    .split(NAMESPACE_END)
-    .reduce((joined, part) => {
-      const namespace = namespaces[index++];
-      return `${joined}\n        return __keptOnly(proto, "${namespace}", ${namesLeftOut(namespace)});\n    })();\n${part}`;
-    });
+  const [head, ...tails] = out.replace('\n"use strict";\n', `\n"use strict";\n${KEPT_ONLY}\n`).split(NAMESPACE_END);
+  // Each namespace's `return proto;` (they come in the order of `namespaces`) returns the Proxy instead.
+  return tails.reduce(
+    (joined, tail, i) => `${joined}\n        return __keptOnly(proto, "${namespaces[i]}", ${namesLeftOut(namespaces[i])});\n    })();\n${tail}`,
+    head,
+  );
 }
