@@ -61,7 +61,11 @@ function definitionsOf(source: string): Definition[] {
 
 /** The ids (`<namespace>.<Name>`) of the messages the operations need, with everything they refer to. */
 export function messagesNeeded(source: string, operations: readonly string[] = OTS_OPERATIONS): Set<string> {
-  const definitions = new Map(definitionsOf(source).map((d) => [d.id, d]));
+  return neededOf(definitionsOf(source), operations);
+}
+
+function neededOf(all: Definition[], operations: readonly string[]): Set<string> {
+  const definitions = new Map(all.map((d) => [d.id, d]));
   const roots = [
     ...operations.flatMap((op) => [`main.${op}Request`, `main.${op}Response`]),
     'main.Direction',
@@ -86,7 +90,7 @@ export function withOnlyMessagesOf(source: string, operations: readonly string[]
   if (definitions.length < 250 || namespaces.join() !== 'main,filter,search' || ends !== namespaces.length || !source.includes('\n"use strict";\n')) {
     refuse(`${definitions.length} definitions in ${namespaces.join(', ')}, ${ends} namespace ends`);
   }
-  const kept = messagesNeeded(source, operations);
+  const kept = neededOf(definitions, operations); // the file is parsed once
   const leftOut = definitions.filter((d) => !kept.has(d.id));
   let out = '';
   let at = 0;

@@ -27,7 +27,7 @@ const HANDLERS: Record<string, string> = {
   exits: `const fs = require('fs'); exports.handler = async () => { const mark = __dirname + '/crashed';
     if (!fs.existsSync(mark)) { fs.writeFileSync(mark, ''); process.exit(3); } return { recovered: true }; };`,
   initError: `throw new Error('cannot load');`,
-  // Finds a module the code ships, and none from the directories above it (see beforeAll).
+  // Finds a module the code ships, and none from the directories above it (its test writes both).
   modules: `exports.handler = async () => {
     const found = (name) => { try { return require(name).from; } catch (e) { return e.code; } };
     return { shipped: found('shipped-module'), above: found('module-above-the-code') }; };`,
